@@ -1,0 +1,56 @@
+// run: the thin CLI. Options → the library → an exit code from a pure function.
+import { isToolError } from "../errors.js";
+import { exitCode } from "./exit-code.js";
+import { parseArgs, type Options } from "./options.js";
+import { runWatch } from "../session/run.js";
+import type { Streams } from "../session/sinks.js";
+import { stackAttributors } from "../session/stacks.js";
+
+function streams(): Streams {
+  let stdoutOpen = true;
+  process.stdout.on("error", () => {
+    stdoutOpen = false; // EPIPE (e.g. `| head`): stop writing, finish the session cleanly
+  });
+  return {
+    stdout: (t) => {
+      if (stdoutOpen) process.stdout.write(t);
+    },
+    stderr: (t) => {
+      process.stderr.write(t);
+    },
+    stderrIsTTY: process.stderr.isTTY === true,
+  };
+}
+
+async function dispatch(o: Options, io: Streams): Promise<number> {
+  switch (o.mode) {
+    case "watch":
+      return exitCode(await runWatch(o, io, stackAttributors));
+    case "dump": {
+      const { runDump } = await import("../dump/index.js");
+      return runDump({ pid: o.pid, json: o.json, locals: o.locals }, io.stdout);
+    }
+  }
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const io = streams();
+  const verbose = argv.includes("-v") || argv.includes("--verbose");
+  try {
+    const parsed = parseArgs(argv);
+    if (parsed.kind === "exit") {
+      io.stdout(parsed.stdout);
+      return parsed.code;
+    }
+    return await dispatch(parsed.options, io);
+  } catch (e) {
+    if (!isToolError(e)) throw e;
+    const hint = e.hint === undefined ? "" : ` (${e.hint})`;
+    io.stderr(`blocksnoop: ${e.chain()}${hint}\n`);
+    if (verbose) {
+      const log = (e as { log?: unknown }).log; // a VerifierError carries the verifier's log
+      if (Array.isArray(log)) io.stderr(log.join("\n") + "\n");
+    }
+    return exitCode({ kind: "error", error: e.kind });
+  }
+}

@@ -1,0 +1,119 @@
+// run: one CLI session. Attach to PIDs or launch a command, stream block events (or stats) to the
+// sinks until the targets exit or a signal arrives, then always: drain the kernel's events, write
+// the summary, flush and close every sink, release every BPF object.
+import type { WatchOptions } from "../cli/options.js";
+import type { Outcome } from "../cli/exit-code.js";
+import { ToolError } from "../errors.js";
+import { SummaryBuilder } from "../report/summary.js";
+import { launch, type Launched } from "./launch.js";
+import { checkBpfPrivileges } from "./privileges.js";
+import { buildSinks, type Streams } from "./sinks.js";
+import { checkTarget, hasThread, isAlive } from "./target.js";
+import { Watcher, type AttributorFactory } from "./watcher.js";
+
+export async function runWatch(o: WatchOptions, io: Streams, attributors?: AttributorFactory): Promise<Outcome> {
+  checkBpfPrivileges();
+  for (const pid of o.pids) checkTarget(pid);
+  const firstPid = o.pids[0];
+  if (o.tid !== undefined && firstPid !== undefined && !hasThread(firstPid, o.tid)) {
+    throw new ToolError("usage", `--tid ${o.tid} is not a thread of process ${firstPid}`);
+  }
+
+  const monoAtStartMs = Number(process.hrtime.bigint()) / 1e6;
+  const wallAtStartMs = Date.now();
+  const wallMs = (ns: bigint) => wallAtStartMs + (Number(ns) / 1e6 - monoAtStartMs);
+  const sinks = buildSinks(o, io, wallMs);
+  const summary = new SummaryBuilder();
+  let watcher: Watcher | undefined;
+  let launched: Launched | undefined;
+  const cleanups: Array<() => void> = [];
+  try {
+    watcher = await Watcher.open(
+      { pids: o.pids, tid: o.tid, thresholdMs: o.thresholdMs, stats: o.stats, stacks: o.stacks, sampleIntervalMs: o.sampleIntervalMs, errorThresholdMs: o.errorThresholdMs },
+      attributors,
+    );
+    const w = watcher;
+    if (o.command.length > 0) {
+      launched = await launch(o.command, o.user);
+      w.addPid(launched.pid);
+      launched.resume();
+    }
+
+    const consumed = (async () => {
+      for await (const e of w.blocks()) {
+        sinks.setDropped(w.dropped());
+        summary.add(e);
+        sinks.block(e);
+      }
+    })();
+
+    let reportedDrops = 0;
+    const tick = setInterval(() => {
+      if (o.stats) sinks.stats(w.statsRecord());
+      const d = w.dropped();
+      if (d > reportedDrops) {
+        sinks.notice(`${d - reportedDrops} events dropped in the kernel (ring buffer full)`);
+        reportedDrops = d;
+      }
+    }, 1000);
+    cleanups.push(() => clearInterval(tick));
+
+    const outcome = await waitForEnd(o, launched, sinks, cleanups);
+    w.probe.close(); // ends the event stream once what the kernel already produced is delivered
+    await consumed;
+    const dropped = w.dropped();
+    sinks.summary(summary.build(Number(process.hrtime.bigint() - w.startNs) / 1e9, dropped));
+    return outcome;
+  } finally {
+    for (const c of cleanups) c();
+    if (launched !== undefined && launched.child.exitCode === null && launched.child.signalCode === null) {
+      launched.child.kill("SIGKILL"); // never leave the launched command running unwatched after an error
+    }
+    try {
+      await watcher?.close();
+    } finally {
+      await sinks.close();
+    }
+  }
+}
+
+/** Resolves when the session should end: child exit, all targets gone, or a signal. */
+function waitForEnd(o: WatchOptions, launched: Launched | undefined, sinks: ReturnType<typeof buildSinks>, cleanups: Array<() => void>): Promise<Outcome> {
+  return new Promise<Outcome>((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (sig === "SIGHUP" && sinks.logFile !== undefined) {
+        sinks.logFile.reopen(); // the logrotate convention
+        return;
+      }
+      signals++;
+      if (launched !== undefined && signals === 1) {
+        // Forward once; the session ends when the command exits, with its code. A terminal's
+        // Ctrl-C already reached the command (same process group), so SIGINT is not repeated.
+        if (sig !== "SIGINT" || !process.stdin.isTTY) launched.child.kill(sig);
+        return;
+      }
+      if (launched !== undefined) launched.child.kill("SIGKILL");
+      resolve({ kind: "done" });
+    };
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      process.on(sig, onSignal);
+      cleanups.push(() => process.off(sig, onSignal));
+    }
+    if (launched !== undefined) {
+      void launched.exited.then((r) => resolve({ kind: "child-exited", code: r.code, signal: r.signal }));
+      return;
+    }
+    const alive = new Set(o.pids);
+    const poll = setInterval(() => {
+      for (const pid of alive) {
+        if (!isAlive(pid)) {
+          alive.delete(pid);
+          sinks.notice(`target ${pid} exited`);
+        }
+      }
+      if (alive.size === 0) resolve({ kind: "done" });
+    }, 100);
+    cleanups.push(() => clearInterval(poll));
+  });
+}

@@ -1,0 +1,136 @@
+// watcher: the library core. Opens the loop-gap probe on the targets, turns each kernel gap into
+// a BlockEvent (thread name, level, stacks from the attributor), and reads the in-kernel
+// histogram for stats. The CLI and the public `watch()` API are thin consumers of it.
+import { LoopGapProbe, type GapEvent } from "../probes/loop-gap/index.js";
+import { levelFor, type BlockEvent, type StatsRecord, type StacksStatus, type TaskReport, type WeightedStack } from "../report/model.js";
+import { ThreadNames } from "./target.js";
+
+export interface WatchConfig {
+  pids: number[];
+  tid?: number | undefined;
+  thresholdMs: number; // with stats: 0 means no events
+  stats: boolean;
+  stacks: boolean;
+  sampleIntervalMs: number;
+  errorThresholdMs: number;
+}
+
+/** Where the Python stacks of a block come from (the sampler + correlator), when enabled. */
+export interface Attribution {
+  stacks: WeightedStack[] | null;
+  task: TaskReport | null;
+  samples: number;
+  status: StacksStatus;
+}
+export interface StackAttributor {
+  addPid(pid: number): void;
+  attribute(gap: GapEvent): Promise<Attribution>;
+  close(): Promise<void>;
+}
+export type AttributorFactory = (probe: LoopGapProbe, cfg: WatchConfig) => Promise<StackAttributor>;
+
+const NO_STACKS: Attribution = { stacks: null, task: null, samples: 0, status: { kind: "disabled" } };
+
+const nsToMs = (ns: bigint) => Number(ns) / 1e6;
+
+export class Watcher {
+  readonly startNs = process.hrtime.bigint();
+  private eventNumber = 0;
+  private readonly names = new ThreadNames();
+  private lastStats: { atNs: bigint; count: bigint } | undefined;
+
+  private constructor(
+    readonly probe: LoopGapProbe,
+    private readonly cfg: WatchConfig,
+    private readonly attributor: StackAttributor | undefined,
+  ) {}
+
+  static async open(cfg: WatchConfig, attributors?: AttributorFactory): Promise<Watcher> {
+    const events = !cfg.stats || cfg.thresholdMs > 0;
+    const probe = await LoopGapProbe.open({
+      pids: cfg.pids,
+      ...(cfg.tid === undefined ? {} : { tid: cfg.tid }),
+      thresholdNs: events ? BigInt(Math.round(cfg.thresholdMs * 1e6)) : null,
+      stats: cfg.stats,
+    });
+    let attributor: StackAttributor | undefined;
+    try {
+      if (cfg.stacks && attributors !== undefined) attributor = await attributors(probe, cfg);
+    } catch (e) {
+      probe.close();
+      throw e;
+    }
+    return new Watcher(probe, cfg, attributor);
+  }
+
+  addPid(pid: number): void {
+    this.probe.addPid(pid);
+    this.attributor?.addPid(pid);
+  }
+
+  /** Block events in kernel order; ends when close() is called. */
+  async *blocks(): AsyncGenerator<BlockEvent> {
+    for await (const gap of this.probe.events()) {
+      yield await this.toEvent(gap);
+    }
+  }
+
+  private async toEvent(gap: GapEvent): Promise<BlockEvent> {
+    const a = this.attributor === undefined ? NO_STACKS : await this.attributor.attribute(gap);
+    const durationMs = nsToMs(gap.endNs - gap.startNs);
+    return {
+      kind: "block",
+      eventNumber: ++this.eventNumber,
+      timestampS: Number(gap.endNs - this.startNs) / 1e9,
+      pid: gap.pid,
+      tid: gap.tid,
+      threadName: this.names.get(gap.pid, gap.tid),
+      startNs: gap.startNs,
+      endNs: gap.endNs,
+      durationMs,
+      level: levelFor(durationMs, this.cfg.errorThresholdMs),
+      stacks: a.stacks,
+      stacksStatus: a.status,
+      task: a.task,
+      samples: a.samples,
+    };
+  }
+
+  /** The cumulative histogram as a stats record; rate over the interval since the last call. */
+  statsRecord(): StatsRecord {
+    const now = process.hrtime.bigint();
+    const s = this.probe.readStats();
+    const prev = this.lastStats ?? { atNs: this.startNs, count: 0n };
+    const dt = Number(now - prev.atNs) / 1e9;
+    this.lastStats = { atNs: now, count: s.count };
+    const n = Number(s.count);
+    const q = (p: number) => (n === 0 ? 0 : nsToMs(s.quantileNs(p)));
+    return {
+      kind: "stats",
+      pid: this.cfg.pids.length === 1 ? (this.cfg.pids[0] ?? null) : null,
+      elapsedS: Number(now - this.startNs) / 1e9,
+      count: n,
+      rate: dt > 0 ? Number(s.count - prev.count) / dt : 0,
+      minMs: n === 0 ? 0 : nsToMs(s.minNs),
+      avgMs: n === 0 ? 0 : nsToMs(s.sumNs) / n,
+      p50Ms: q(0.5),
+      p90Ms: q(0.9),
+      p95Ms: q(0.95),
+      p99Ms: q(0.99),
+      maxMs: n === 0 ? 0 : nsToMs(s.maxNs),
+      dropped: Number(this.probe.dropped()),
+    };
+  }
+
+  dropped(): number {
+    return Number(this.probe.dropped());
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.attributor?.close();
+    } finally {
+      this.probe.close();
+    }
+  }
+}

@@ -2,9 +2,7 @@
 import { isToolError } from "../errors.js";
 import { exitCode } from "./exit-code.js";
 import { parseArgs, type Options } from "./options.js";
-import { runWatch } from "../session/run.js";
 import type { Streams } from "../session/sinks.js";
-import { stackAttributors } from "../session/stacks.js";
 
 function streams(): Streams {
   let stdoutOpen = true;
@@ -24,8 +22,12 @@ function streams(): Streams {
 
 async function dispatch(o: Options, io: Streams): Promise<number> {
   switch (o.mode) {
-    case "watch":
+    case "watch": {
+      // Loaded on demand: --help and usage errors never load the FFI or touch the kernel.
+      const { runWatch } = await import("../session/run.js");
+      const { stackAttributors } = await import("../session/stacks.js");
       return exitCode(await runWatch(o, io, stackAttributors));
+    }
     case "dump": {
       const { runDump } = await import("../dump/index.js");
       return runDump({ pid: o.pid, json: o.json, locals: o.locals }, io.stdout);

@@ -1,0 +1,65 @@
+// group: a block's samples → weighted stacks. Identical stacks (same function/file/line sequence)
+// are one entry, weighted by how many good samples saw them, dominant first. Torn samples are
+// counted in the block's sample total but carry no weight: a half-read stack is not evidence.
+import type { ReportFrame, TaskReport, WeightedStack } from "../report/model.js";
+import type { SampleFrame } from "../sampler/types.js";
+import type { InternedStack, StoredSample } from "./store.js";
+
+/** Source text of a line of a target's file, or null (the session passes python's reader). */
+export type SourceLine = (pid: number, file: string, line: number) => string | null;
+
+export interface Grouped {
+  stacks: WeightedStack[];
+  task: TaskReport | null;
+  samples: number; // every sample in the window, torn ones included
+  torn: number; // samples without a usable stack
+}
+
+export function groupSamples(pid: number, samples: readonly StoredSample[], sourceLine?: SourceLine): Grouped {
+  const counts = new Map<InternedStack, number>(); // insertion order = first seen, the tie-breaker
+  const tasks = new Map<string, { task: TaskReport; n: number }>();
+  let good = 0;
+  for (const s of samples) {
+    if (s.stack === null) continue;
+    good++;
+    counts.set(s.stack, (counts.get(s.stack) ?? 0) + 1);
+    const task = s.sample.task;
+    if (task !== null) {
+      const k = `${task.name}\u0000${task.coroutines.join("\u0001")}`;
+      const e = tasks.get(k);
+      if (e === undefined) tasks.set(k, { task, n: 1 });
+      else e.n++;
+    }
+  }
+  const ranked = [...counts].sort((a, b) => b[1] - a[1]); // stable: equal counts stay first-seen first
+  const lines = new Map<string, string | null>(); // one source read per distinct line per block
+  const stacks = ranked.map(([st, n]) => ({
+    frames: st.frames.map((f) => reportFrame(pid, f, lines, sourceLine)),
+    samples: n,
+    weight: n / good,
+  }));
+  let task: TaskReport | null = null;
+  let best = 0;
+  for (const e of tasks.values()) {
+    if (e.n > best) {
+      best = e.n;
+      task = { name: e.task.name, coroutines: [...e.task.coroutines] };
+    }
+  }
+  return { stacks, task, samples: samples.length, torn: samples.length - good };
+}
+
+function reportFrame(pid: number, f: SampleFrame, cache: Map<string, string | null>, sourceLine?: SourceLine): ReportFrame {
+  if (sourceLine === undefined || f.line === null) return { function: f.function, file: f.file, line: f.line, source: null };
+  const k = `${f.file}\u0000${f.line}`;
+  let src = cache.get(k);
+  if (src === undefined) {
+    try {
+      src = sourceLine(pid, f.file, f.line);
+    } catch {
+      src = null; // a missing or unreadable source file never costs the block its stacks
+    }
+    cache.set(k, src);
+  }
+  return { function: f.function, file: f.file, line: f.line, source: src };
+}

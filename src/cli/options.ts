@@ -37,7 +37,13 @@ export interface DumpOptions {
   locals: boolean;
 }
 
-export type Options = WatchOptions | DumpOptions;
+export interface DoctorOptions {
+  mode: "doctor";
+  pid: number | undefined;
+  json: boolean;
+}
+
+export type Options = WatchOptions | DumpOptions | DoctorOptions;
 
 /** The outcome of parsing: options to run, or text to print and an exit code (help, version). */
 export type ParseResult = { kind: "run"; options: Options } | { kind: "exit"; code: number; stdout: string };
@@ -76,6 +82,7 @@ Examples:
   blocksnoop --stats 1234               live histogram of every loop iteration
   blocksnoop --json 1234 > blocks.jsonl one JSON object per block on stdout
   blocksnoop dump 1234                  every thread's Python stack, right now
+  blocksnoop doctor 1234                what works here, what does not, and how to fix it
 
 Needs Linux ≥ 5.8 and root (or CAP_BPF + CAP_PERFMON, and CAP_SYS_PTRACE for stacks).
 Exit codes: 0 ok · 1 failure · 2 bad usage · 3 no such process · 4 permission denied ·
@@ -123,6 +130,14 @@ function buildProgram(): Command {
     .option("--locals", "also show simple local variables of each frame")
     .exitOverride()
     .configureOutput(QUIET);
+
+  program
+    .command("doctor")
+    .description("check this machine (kernel, BPF, tracefs, capabilities) and optionally a target PID, with a fix for each problem")
+    .argument("[pid]", "process ID to check (ptrace access, Python version)")
+    .option("--json", "one JSON document on stdout")
+    .exitOverride()
+    .configureOutput(QUIET);
   return program;
 }
 
@@ -138,7 +153,7 @@ export function splitCommand(argv: readonly string[]): { own: string[]; command:
       if (VALUE_OPTIONS.has(a)) i++; // skip its value ("--opt=value" has none to skip)
       continue;
     }
-    if (i === 0 && a === "dump") return { own: [...argv], command: [] };
+    if (i === 0 && (a === "dump" || a === "doctor")) return { own: [...argv], command: [] };
     if (!/^[0-9]+$/.test(a)) return { own: argv.slice(0, i), command: argv.slice(i) };
   }
   return { own: [...argv], command: [] };
@@ -152,9 +167,12 @@ function helpOf(program: Command, name: string): string {
 export function parseArgs(argv: readonly string[]): ParseResult {
   const program = buildProgram();
   const { own, command } = splitCommand(argv);
-  let dump: DumpOptions | undefined;
+  let sub: DumpOptions | DoctorOptions | undefined;
   program.commands[0]?.action((pid: string, o: { json?: boolean; locals?: boolean }) => {
-    dump = { mode: "dump", pid: parsePid(pid), json: o.json === true, locals: o.locals === true };
+    sub = { mode: "dump", pid: parsePid(pid), json: o.json === true, locals: o.locals === true };
+  });
+  program.commands[1]?.action((pid: string | undefined, o: { json?: boolean }) => {
+    sub = { mode: "doctor", pid: pid === undefined ? undefined : parsePid(pid), json: o.json === true };
   });
   program.action(() => {});
   try {
@@ -163,15 +181,15 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     if (e instanceof ToolError) throw e;
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.help") {
-        const isDump = own[0] === "dump";
-        return { kind: "exit", code: 0, stdout: helpOf(program, isDump ? "dump" : "") };
+        const name = own[0] === "dump" || own[0] === "doctor" ? own[0] : "";
+        return { kind: "exit", code: 0, stdout: helpOf(program, name) };
       }
       if (e.code === "commander.version") return { kind: "exit", code: 0, stdout: `${VERSION}\n` };
       throw usage(e.message.replace(/^error: /, ""));
     }
     throw e;
   }
-  if (dump !== undefined) return { kind: "run", options: dump };
+  if (sub !== undefined) return { kind: "run", options: sub };
 
   const o = program.opts<{
     threshold?: number; stats?: boolean; tid?: number; json?: boolean; logFile?: string; service: string; env: string;

@@ -32,6 +32,10 @@ async function dispatch(o: Options, io: Streams): Promise<number> {
       const { runDump } = await import("../dump/index.js");
       return runDump({ pid: o.pid, json: o.json, locals: o.locals }, io.stdout);
     }
+    case "doctor": {
+      const { runDoctor } = await import("../doctor/index.js");
+      return runDoctor({ pid: o.pid, json: o.json }, io.stdout);
+    }
   }
 }
 

@@ -1,5 +1,7 @@
 // group: a block's samples → weighted stacks. Identical stacks (same function/file/line sequence)
-// are one entry, weighted by how many good samples saw them, dominant first. Torn samples are
+// are one entry, weighted by the good samples that saw them, dominant first. Each sample counts
+// for its sampling period, so at a constant interval a weight is exactly the stack's share of the
+// sample count, and a sampler back-off in a very long block does not skew it. Torn samples are
 // counted in the block's sample total but carry no weight: a half-read stack is not evidence.
 import type { ReportFrame, TaskReport, WeightedStack } from "../report/model.js";
 import type { SampleFrame } from "../sampler/types.js";
@@ -16,13 +18,20 @@ export interface Grouped {
 }
 
 export function groupSamples(pid: number, samples: readonly StoredSample[], sourceLine?: SourceLine): Grouped {
-  const counts = new Map<InternedStack, number>(); // insertion order = first seen, the tie-breaker
+  const counts = new Map<InternedStack, { n: number; periodNs: bigint }>(); // insertion order = first seen, the tie-breaker
   const tasks = new Map<string, { task: TaskReport; n: number }>();
   let good = 0;
+  let goodNs = 0n;
   for (const s of samples) {
     if (s.stack === null) continue;
     good++;
-    counts.set(s.stack, (counts.get(s.stack) ?? 0) + 1);
+    goodNs += s.sample.periodNs;
+    const c = counts.get(s.stack);
+    if (c === undefined) counts.set(s.stack, { n: 1, periodNs: s.sample.periodNs });
+    else {
+      c.n++;
+      c.periodNs += s.sample.periodNs;
+    }
     const task = s.sample.task;
     if (task !== null) {
       const k = `${task.name}\u0000${task.coroutines.join("\u0001")}`;
@@ -31,12 +40,13 @@ export function groupSamples(pid: number, samples: readonly StoredSample[], sour
       else e.n++;
     }
   }
-  const ranked = [...counts].sort((a, b) => b[1] - a[1]); // stable: equal counts stay first-seen first
+  // Stable sort: equal weights stay first-seen first.
+  const ranked = [...counts].sort((a, b) => (b[1].periodNs > a[1].periodNs ? 1 : b[1].periodNs < a[1].periodNs ? -1 : b[1].n - a[1].n));
   const lines = new Map<string, string | null>(); // one source read per distinct line per block
-  const stacks = ranked.map(([st, n]) => ({
+  const stacks = ranked.map(([st, c]) => ({
     frames: st.frames.map((f) => reportFrame(pid, f, lines, sourceLine)),
-    samples: n,
-    weight: n / good,
+    samples: c.n,
+    weight: goodNs > 0n ? Number(c.periodNs) / Number(goodNs) : c.n / good,
   }));
   let task: TaskReport | null = null;
   let best = 0;

@@ -21,6 +21,12 @@ export interface StackSample {
   captureNs: bigint;
   /** Start of the run phase (kernel `since[tid]`) the sample was taken in. */
   phaseStartNs: bigint;
+  /**
+   * The sampling period in force when it was taken. Constant (the sample interval) except in very
+   * long blocks, where the sampler backs off to keep memory flat; weights sum periods, so a
+   * back-off does not tilt a long block's weights toward its start.
+   */
+  periodNs: bigint;
   /** "torn": the reader could not get a consistent stack; counted, never weighted. */
   status: "ok" | "torn";
   frames: SampleFrame[]; // innermost first

@@ -6,7 +6,7 @@ import type { SampleFrame, StackSample } from "../../src/sampler/types.js";
 const f = (fn: string, line = 1, file = "/app/x.py"): SampleFrame => ({ function: fn, file, line });
 
 function sample(captureNs: bigint, frames: SampleFrame[], over: Partial<StackSample> = {}): StackSample {
-  return { pid: 100, tid: 100, captureNs, phaseStartNs: 0n, status: "ok", frames, task: null, ...over };
+  return { pid: 100, tid: 100, captureNs, phaseStartNs: 0n, periodNs: 1_000_000n, status: "ok", frames, task: null, ...over };
 }
 
 const block = (startNs: bigint, endNs: bigint, tid = 100) => ({ pid: 100, tid, startNs, endNs });
@@ -148,4 +148,19 @@ test("source lines come from the callback, once per distinct line, errors become
   const a = await c.attribute(block(0n, 5n));
   assert.deepEqual(a.stacks?.[0]?.frames.map((x) => x.source), ["line 1", null]);
   assert.deepEqual(calls, ["100:/app/x.py:1", "100:/app/x.py:2"]);
+});
+
+test("weights count each sample for its period: a back-off in a long block keeps shares by time", async () => {
+  const c = new Correlator();
+  const ms = 1_000_000n;
+  const samples: StackSample[] = [];
+  // 100 ms in `first` at 1 ms, then 400 ms in `second` at 4 ms (the sampler backed off).
+  for (let t = 1n; t <= 100n; t++) samples.push(sample(t * ms, [f("first")], { periodNs: ms }));
+  for (let t = 104n; t <= 500n; t += 4n) samples.push(sample(t * ms, [f("second")], { periodNs: 4n * ms }));
+  c.ingest(samples, 600n * ms);
+  const a = await c.attribute(block(0n, 500n * ms));
+  assert.deepEqual(a.stacks?.map((s) => [s.frames[0]?.function, s.samples, s.weight]), [
+    ["second", 100, 0.8],
+    ["first", 100, 0.2],
+  ]);
 });

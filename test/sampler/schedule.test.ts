@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decide, idleSchedule, periodFor, sampled, scheduleFor } from "../../src/sampler/schedule.js";
+
+const MS = 1_000_000n;
+
+test("defaults derive from the threshold: gate = threshold/4, tick = gate/2 but ≥ 1 ms, 1 ms interval", () => {
+  assert.deepEqual(scheduleFor(100n * MS), { gateNs: 25n * MS, tickNs: 12_500_000n, intervalNs: MS, backoffAfter: 10_000, maxPeriodNs: 100n * MS });
+  assert.equal(scheduleFor(4n * MS).tickNs, MS);
+  assert.equal(scheduleFor(4n * MS, { gateNs: 2n * MS, intervalNs: 500_000n }).intervalNs, 500_000n);
+});
+
+test("a waiting thread is only looked at each tick", () => {
+  const c = scheduleFor(100n * MS);
+  const s = idleSchedule();
+  assert.deepEqual(decide(s, undefined, 1000n * MS, c), { kind: "wait", untilNs: 1000n * MS + c.tickNs });
+});
+
+test("a young run phase is not sampled; the next look is exactly at the gate", () => {
+  const c = scheduleFor(100n * MS);
+  const s = idleSchedule();
+  assert.deepEqual(decide(s, 990n * MS, 1000n * MS, c), { kind: "wait", untilNs: 1015n * MS });
+  assert.deepEqual(decide(s, 990n * MS, 1015n * MS, c), { kind: "sample", periodNs: MS });
+});
+
+test("during a block: one read per interval, measured from the start of the last read", () => {
+  const c = scheduleFor(4n * MS);
+  const s = idleSchedule();
+  assert.equal(decide(s, 0n, 2n * MS, c).kind, "sample");
+  sampled(s, 2n * MS);
+  assert.deepEqual(decide(s, 0n, 2n * MS + 300_000n, c), { kind: "wait", untilNs: 3n * MS });
+  assert.equal(decide(s, 0n, 3n * MS, c).kind, "sample");
+});
+
+test("a new run phase resets the thread's state", () => {
+  const c = scheduleFor(4n * MS);
+  const s = idleSchedule();
+  decide(s, 0n, 2n * MS, c);
+  sampled(s, 2n * MS);
+  assert.deepEqual(decide(s, 5n * MS, 5n * MS + 100n, c), { kind: "wait", untilNs: 6n * MS });
+  assert.equal(s.samplesInPhase, 0);
+  assert.equal(s.lastSampleNs, undefined);
+});
+
+test("very long blocks back off by doubling, capped", () => {
+  const c = scheduleFor(4n * MS, { backoffAfter: 10, maxPeriodNs: 5n * MS });
+  assert.equal(periodFor(9, c), MS);
+  assert.equal(periodFor(10, c), 2n * MS);
+  assert.equal(periodFor(25, c), 4n * MS);
+  assert.equal(periodFor(35, c), 5n * MS);
+  assert.equal(periodFor(1_000_000, c), 5n * MS);
+});

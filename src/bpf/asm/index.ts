@@ -1,0 +1,3 @@
+export * from "./opcodes.js";
+export * from "./insn.js";
+export * from "./marshal.js";

@@ -1,0 +1,13 @@
+// A small general eBPF toolkit: assemble programs in TypeScript, load and attach them through raw
+// syscalls, read maps and ring buffers. Knows nothing about blocksnoop.
+export * as asm from "./asm/index.js";
+export { BpfMap, MmapArray, PerCpuArray, hashMap, arrayMap, u32Key, roundUp8, type MapSpec } from "./map.js";
+export { Program, VerifierError, lastRelevantLines, type ProgramSpec } from "./program.js";
+export { TracepointLink } from "./link.js";
+export { tracefsRoot, tracefsFromMountinfo, parseFormat, readTracepoint, type TracepointFormat, type TracepointField } from "./tracefs.js";
+export { RingBuffer } from "./ringbuf.js";
+export { drainRecords, RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RINGBUF_HDR_SIZE, type RingViews } from "./ringbuf-records.js";
+export { FdWaiter } from "./waiter.js";
+export { probeFeature, type Feature, type FeatureResult } from "./features.js";
+export { programIds, pageSize, possibleCpuCount, parseCpuList, MapType, ProgType } from "./sys/index.js";
+export { monotonicNs } from "./clock.js";

@@ -1,0 +1,153 @@
+// The two loop-gap programs, assembled at run time so the threshold, tid filter and the stats
+// code are baked in. Both read no tracepoint context field, so they attach to any syscall
+// tracepoint whatever its record layout.
+//
+// Tracepoint programs do not nest on a CPU (bpf_prog_active, linux 6.18 kernel/trace/bpf_trace.c
+// trace_call_bpf) and syscall tracepoints run the BPF call with preemption disabled even though
+// they are faultable since 6.13 (trace_syscalls.c perf_call_bpf_enter/exit): per-CPU values need
+// no atomics. The shared histogram does.
+import {
+  add64Imm, add64Reg, and64Imm, atomicAdd, call, exit, ja, jeqImm, jgeReg, jgtImm, jleImm, jleReg, jltImm, jltReg,
+  jeq32Imm, jne32Imm, jneImm, jsetImm, label, ld64, ldMapFd, ldMapValue, ldx, ldxDW, ldxW, lsh64Imm, mov64Imm, mov64Reg, rsh64Imm, rsh64Reg,
+  st, stxDW, stxW, sub64Imm, sub64Reg, type Instruction, type MapRef,
+} from "../../bpf/asm/insn.js";
+import { Helper, R0, R1, R2, R3, R4, R6, R7, R8, R9, R10, Size } from "../../bpf/asm/opcodes.js";
+import { BUCKETS, MAX_MSB, SUB_BITS, SUB_BUCKETS } from "./histogram.js";
+import { EVENT, THREAD, THREAD_WAITS_IN_EPOLL, TOTALS } from "./layout.js";
+import type { WaitKind } from "./syscalls.js";
+
+export interface LoopGapMaps {
+  readonly targets: MapRef; // HASH u32 tgid → u32
+  readonly threads: MapRef; // HASH u32 tid → THREAD
+  readonly counters: MapRef; // ARRAY[1] COUNTERS
+  readonly events?: MapRef; // RINGBUF, when events are wanted
+  readonly totals?: MapRef; // PERCPU_ARRAY[1] TOTALS, when stats are wanted
+  readonly hist?: MapRef; // mmapable ARRAY[1] u64[BUCKETS], when stats are wanted
+}
+
+export interface LoopGapProgramOptions {
+  readonly tid?: number;
+  readonly thresholdNs: bigint | null;
+  readonly stats: boolean;
+}
+
+/**
+ * sys_exit_<wait>: the thread starts running callbacks; stamp its run phase start. A thread
+ * already in a run phase is returning from a wait its enter program ignored (a sleep, or a poll
+ * inside a callback): its phase goes on.
+ */
+export function exitProgram(maps: LoopGapMaps, o: LoopGapProgramOptions): Instruction[] {
+  return [
+    call(Helper.GetCurrentPidTgid),
+    mov64Reg(R6, R0), // r6 = tgid << 32 | tid (init pid namespace ids, helpers.c)
+    ...(o.tid === undefined ? [] : [jne32Imm(R6, o.tid, "out")]),
+    // st = threads[tid]; known thread: stamp in place (keeps its flags)
+    stxW(R10, -4, R6),
+    ldMapFd(R1, maps.threads), mov64Reg(R2, R10), add64Imm(R2, -4), call(Helper.MapLookupElem),
+    jeqImm(R0, 0, "new_thread"),
+    mov64Reg(R7, R0),
+    ldxDW(R1, R7, THREAD.runStart), jneImm(R1, 0, "out"),
+    call(Helper.KtimeGetNs), stxDW(R7, THREAD.runStart, R0),
+    ja("out"),
+    // new thread: if (!targets[tgid]) return; threads[tid] = { run_start = now, tgid, flags 0 }
+    label("new_thread"),
+    mov64Reg(R1, R6), rsh64Imm(R1, 32), stxW(R10, -8, R1),
+    ldMapFd(R1, maps.targets), mov64Reg(R2, R10), add64Imm(R2, -8), call(Helper.MapLookupElem),
+    jeqImm(R0, 0, "out"),
+    call(Helper.KtimeGetNs),
+    stxDW(R10, -24 + THREAD.runStart, R0),
+    mov64Reg(R1, R6), rsh64Imm(R1, 32), stxW(R10, -24 + THREAD.tgid, R1), st(Size.W, R10, -24 + THREAD.flags, 0),
+    ldMapFd(R1, maps.threads), mov64Reg(R2, R10), add64Imm(R2, -4), mov64Reg(R3, R10), add64Imm(R3, -24),
+    mov64Imm(R4, 0), call(Helper.MapUpdateElem), // BPF_ANY
+    label("out"), mov64Imm(R0, 0), exit(),
+  ];
+}
+
+/**
+ * sys_enter_<wait>: the run phase ends; gap = now - run_start. For the poll/select family two
+ * waits do not end it: one with no fds (a sleep), and any in a thread that waits in epoll (its
+ * loop is epoll-based, so this is a callback waiting on one socket).
+ */
+export function enterProgram(maps: LoopGapMaps, o: LoopGapProgramOptions, kind: WaitKind): Instruction[] {
+  const fdset = kind.family === "fdset";
+  return [
+    ...(fdset ? [ldx(kind.countSize === 8 ? Size.DW : Size.W, R2, R1, kind.countOffset), jeq32Imm(R2, 0, "out")] : []),
+    call(Helper.GetCurrentPidTgid),
+    mov64Reg(R6, R0),
+    // st = threads[tid]; if (!st || !st->run_start) return  (a thread we do not track, or already waiting)
+    stxW(R10, -4, R6),
+    ldMapFd(R1, maps.threads), mov64Reg(R2, R10), add64Imm(R2, -4), call(Helper.MapLookupElem),
+    jeqImm(R0, 0, "out"),
+    mov64Reg(R7, R0),
+    ...(fdset ? [ldxW(R1, R7, THREAD.flags), jsetImm(R1, THREAD_WAITS_IN_EPOLL, "out")] : [st(Size.W, R7, THREAD.flags, THREAD_WAITS_IN_EPOLL)]),
+    ldxDW(R8, R7, THREAD.runStart), // r8 = start
+    jeqImm(R8, 0, "out"),
+    call(Helper.KtimeGetNs),
+    mov64Reg(R9, R0), // r9 = end
+    st(Size.DW, R7, THREAD.runStart, 0), // now waiting
+    mov64Reg(R7, R9), sub64Reg(R7, R8), // r7 = gap
+    ...(o.stats && maps.totals !== undefined && maps.hist !== undefined ? statsBlock(maps.totals, maps.hist) : []),
+    ...(o.thresholdNs !== null && maps.events !== undefined ? eventBlock(maps.events, maps.counters, o.thresholdNs) : []),
+    label("out"), mov64Imm(R0, 0), exit(),
+  ];
+}
+
+/** count/sum/min/max in the per-CPU totals, then one atomic add in the shared histogram. In: r7 = gap. */
+function statsBlock(totals: MapRef, hist: MapRef): Instruction[] {
+  return [
+    st(Size.W, R10, -8, 0),
+    ldMapFd(R1, totals), mov64Reg(R2, R10), add64Imm(R2, -8), call(Helper.MapLookupElem),
+    jeqImm(R0, 0, "hist"),
+    ldxDW(R1, R0, TOTALS.count),
+    jeqImm(R1, 0, "set_min"),
+    ldxDW(R2, R0, TOTALS.min),
+    jleReg(R2, R7, "min_done"),
+    label("set_min"), stxDW(R0, TOTALS.min, R7),
+    label("min_done"), add64Imm(R1, 1), stxDW(R0, TOTALS.count, R1),
+    ldxDW(R2, R0, TOTALS.sum), add64Reg(R2, R7), stxDW(R0, TOTALS.sum, R2),
+    ldxDW(R2, R0, TOTALS.max), jgeReg(R2, R7, "hist"), stxDW(R0, TOTALS.max, R7),
+    label("hist"),
+    ...bucketIndex(),
+    // hist[r1] += 1 (index clamped so the verifier sees a bounded offset)
+    jleImm(R1, BUCKETS - 1, "in_range"), mov64Imm(R1, BUCKETS - 1),
+    label("in_range"), lsh64Imm(R1, 3),
+    ldMapValue(R2, hist, 0), add64Reg(R2, R1), mov64Imm(R3, 1), atomicAdd(Size.DW, R2, 0, R3),
+  ];
+}
+
+/** r1 = bucketOf(r7), as histogram.ts: exact below 128, else ((l+1) << 7) + ((v >> l) & 127), l = msb - 7. */
+function bucketIndex(): Instruction[] {
+  const steps: Instruction[] = [];
+  for (const s of [32, 16, 8, 4, 2, 1]) {
+    steps.push(mov64Reg(R4, R2), rsh64Imm(R4, s), jeqImm(R4, 0, `msb_${s}`), mov64Reg(R2, R4), add64Imm(R3, s), label(`msb_${s}`));
+  }
+  return [
+    mov64Reg(R1, R7),
+    jltImm(R7, SUB_BUCKETS, "bucket_done"),
+    mov64Reg(R2, R7), mov64Imm(R3, 0), // r3 = msb(r7), unrolled binary search
+    ...steps,
+    mov64Imm(R1, BUCKETS - 1),
+    jgtImm(R3, MAX_MSB, "bucket_done"),
+    sub64Imm(R3, SUB_BITS),
+    mov64Reg(R1, R7), rsh64Reg(R1, R3), and64Imm(R1, SUB_BUCKETS - 1),
+    add64Imm(R3, 1), lsh64Imm(R3, SUB_BITS), add64Reg(R1, R3),
+    label("bucket_done"),
+  ];
+}
+
+/** gap ≥ threshold → ring buffer event, or a counted drop when the buffer is full. */
+function eventBlock(events: MapRef, counters: MapRef, thresholdNs: bigint): Instruction[] {
+  return [
+    ld64(R1, thresholdNs), jltReg(R7, R1, "out"),
+    ldMapFd(R1, events), mov64Imm(R2, EVENT.size), mov64Imm(R3, 0), call(Helper.RingbufReserve),
+    jneImm(R0, 0, "fill"),
+    ldMapValue(R1, counters, 0), mov64Imm(R2, 1), atomicAdd(Size.DW, R1, 0, R2),
+    ja("out"),
+    label("fill"),
+    mov64Reg(R1, R6), rsh64Imm(R1, 32), stxW(R0, EVENT.pid, R1),
+    stxW(R0, EVENT.tid, R6),
+    stxDW(R0, EVENT.start, R8),
+    stxDW(R0, EVENT.end, R9),
+    mov64Reg(R1, R0), mov64Imm(R2, 0), call(Helper.RingbufSubmit),
+  ];
+}

@@ -1,0 +1,104 @@
+// attribution: the library entry the session uses — sampler worker + correlator, one owner.
+// `attribute(gap)` resolves with the weighted Python stacks of exactly that block, or says why
+// there are none; detection never waits on it for longer than the bounded high-water wait.
+import { ToolError } from "../errors.js";
+import { SourceCache } from "../python/source.js";
+import { findMapFd, RUN_PHASE_MAP, Sampler, scheduleFor, type SamplerCounters, type ScheduleConfig } from "../sampler/index.js";
+import { Correlator, type Attribution, type BlockWindow } from "./correlator.js";
+import type { SourceLine } from "./group.js";
+
+export interface StackAttributionOptions {
+  pids: readonly number[];
+  /** Only this thread (the user's --tid). */
+  tid?: number | null;
+  /** The block threshold; the gate defaults to a quarter of it. */
+  thresholdNs: bigint;
+  /** Sample a thread once its run phase is this old (default thresholdNs / 4, at least 250 µs). */
+  gateNs?: bigint;
+  /** Sampling period during a block (default 1 ms; the CLI's --sample-interval). */
+  intervalNs?: bigint;
+  /** The loop-gap probe's threads map; default: found in this process by its name. */
+  runPhaseMapFd?: number;
+  /** Longest wait for late samples (default 2 × interval + 50 ms). */
+  waitTimeoutMs?: number;
+  /** How long a run phase's samples outlive it, for late block events (default 5 s). */
+  retentionNs?: bigint;
+  /** Source text for frames (default: the target's files via /proc/PID/root, cached). */
+  sourceLine?: SourceLine;
+  /** Human notices, e.g. "stacks unavailable for 1234: not a Python process". */
+  onNotice?: (message: string) => void;
+}
+
+export interface AttributionStats {
+  sampler: SamplerCounters;
+  retained: { samples: number; stacks: number; evicted: number };
+  schedule: ScheduleConfig;
+}
+
+const MIN_GATE_NS = 250_000n; // a zero threshold must not mean "sample every thread all the time"
+
+export class StackAttribution {
+  private constructor(
+    private readonly sampler: Sampler,
+    private readonly correlator: Correlator,
+    private readonly schedule: ScheduleConfig,
+  ) {}
+
+  static async start(o: StackAttributionOptions): Promise<StackAttribution> {
+    const mapFd = o.runPhaseMapFd ?? findMapFd(RUN_PHASE_MAP);
+    if (mapFd === undefined) throw new ToolError("internal", `start stack sampling: no ${RUN_PHASE_MAP.name} map in this process (open the loop-gap probe first)`);
+    const quarter = o.thresholdNs / 4n;
+    const schedule = scheduleFor(o.thresholdNs, {
+      gateNs: o.gateNs ?? (quarter > MIN_GATE_NS ? quarter : MIN_GATE_NS),
+      ...(o.intervalNs === undefined ? {} : { intervalNs: o.intervalNs }),
+    });
+    let sampler: Sampler | undefined;
+    const sources = new Map<number, SourceCache>();
+    const correlator = new Correlator({
+      waitTimeoutMs: o.waitTimeoutMs ?? Number((2n * schedule.intervalNs) / 1_000_000n) + 50,
+      ...(o.retentionNs === undefined ? {} : { retentionNs: o.retentionNs }),
+      sourceLine:
+        o.sourceLine ??
+        ((pid, file, line) => {
+          let c = sources.get(pid);
+          if (c === undefined) sources.set(pid, (c = new SourceCache(pid)));
+          return c.line(file, line);
+        }),
+      onWait: () => sampler?.flush(),
+    });
+    sampler = await Sampler.start(
+      { mapFd, pids: o.pids, tid: o.tid ?? null, schedule },
+      {
+        onSamples: (samples, hwm) => correlator.ingest(samples, hwm),
+        onUnavailable: (pid, reason) => {
+          correlator.markUnavailable(pid, reason);
+          o.onNotice?.(pid === "all" ? `stacks unavailable: ${reason}` : `stacks unavailable for ${pid}: ${reason}`);
+        },
+      },
+    );
+    return new StackAttribution(sampler, correlator, schedule);
+  }
+
+  /** Also sample this process (e.g. a launched child). */
+  addPid(pid: number): void {
+    this.sampler.addPid(pid);
+  }
+
+  /** The stacks of one block (a kernel gap event): same pid+tid, inside [startNs, endNs]. */
+  attribute(gap: BlockWindow): Promise<Attribution> {
+    return this.correlator.attribute(gap);
+  }
+
+  stats(): AttributionStats {
+    return { sampler: this.sampler.counters, retained: this.correlator.retained, schedule: this.schedule };
+  }
+
+  /** Stops the worker and releases blocks still waiting. Idempotent. */
+  async close(): Promise<void> {
+    try {
+      await this.sampler.close();
+    } finally {
+      this.correlator.close();
+    }
+  }
+}

@@ -1,0 +1,250 @@
+// worker: the sampler's thread. Stack reads are synchronous FFI/syscalls; here they never stall
+// the tool's main loop. Each tick: look up every loop thread's run-phase start in the kernel map;
+// read the stack of those whose phase is older than the gate; post samples in batches with the
+// high-water mark; sleep in Atomics.wait until the next thing is due (or the main thread wakes us).
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { isToolError } from "../errors.js";
+import { openPython, type PythonProcess } from "../python/index.js";
+import { CTL, zeroCounters, type FromWorker, type ToWorker, type WireSample, type WorkerInit } from "./protocol.js";
+import { RunPhaseReader } from "./run-phase.js";
+import { decide, idleSchedule, sampled, type ThreadSchedule } from "./schedule.js";
+import type { SampleFrame } from "./types.js";
+
+const REFRESH_NS = 200_000_000n; // how often the loop-thread list is re-read from the kernel map
+const OPEN_RETRIES = 10; // a launched child may not have exec'd Python yet when it is added
+const OPEN_RETRY_NS = 100_000_000n;
+const MAX_CONSECUTIVE_ERRORS = 50; // then the process is treated as gone / unreadable
+
+type PidState =
+  | { kind: "open"; py: PythonProcess; errors: number }
+  | { kind: "pending"; attempts: number; nextTryNs: bigint; lastError: string }
+  | { kind: "unavailable" };
+
+interface Tracked {
+  pid: number;
+  tid: number;
+  sched: ThreadSchedule;
+}
+
+const now = (): bigint => process.hrtime.bigint();
+
+function post(m: FromWorker): void {
+  parentPort?.postMessage(m);
+}
+
+function describe(e: unknown): string {
+  if (isToolError(e)) return e.chain();
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Errors that will not go away by trying again later. */
+function isFinal(e: unknown): boolean {
+  return isToolError(e) && (e.kind === "unsupported-python" || e.kind === "permission" || e.kind === "not-found");
+}
+
+class SamplerLoop {
+  private readonly ctl: Int32Array;
+  private readonly reader: RunPhaseReader;
+  private readonly pids = new Map<number, PidState>();
+  private readonly threads = new Map<number, Tracked>(); // by tid
+  private readonly counters = zeroCounters();
+  private nextRefreshNs = 0n;
+  // The batch being built: stacks interned per batch so a block's repeated stack crosses once.
+  private stacks: SampleFrame[][] = [];
+  private stackIndex = new Map<string, number>();
+  private samples: WireSample[] = [];
+  private batchSinceNs: bigint | undefined;
+  private lastPostNs = 0n;
+
+  constructor(private readonly init: WorkerInit) {
+    this.ctl = new Int32Array(init.control);
+    this.reader = new RunPhaseReader(init.mapFd);
+    for (const pid of init.pids) this.addPid(pid);
+  }
+
+  run(): void {
+    post({ kind: "ready" });
+    while (Atomics.load(this.ctl, CTL.stop) === 0) {
+      const seq = Atomics.load(this.ctl, CTL.wake);
+      this.drainMessages();
+      const wakeNs = this.tick();
+      const sleepNs = wakeNs - now();
+      if (sleepNs > 0n) Atomics.wait(this.ctl, CTL.wake, seq, Number(sleepNs) / 1e6);
+    }
+    this.post(now(), true);
+    this.close();
+  }
+
+  private drainMessages(): void {
+    for (let m = receiveMessageOnPort(this.init.port); m !== undefined; m = receiveMessageOnPort(this.init.port)) {
+      const msg = m.message as ToWorker; // posted only by Sampler (index.ts) on this private port
+      switch (msg.kind) {
+        case "add-pid":
+          this.addPid(msg.pid);
+          break;
+      }
+    }
+  }
+
+  private addPid(pid: number): void {
+    if (this.pids.has(pid)) return;
+    this.pids.set(pid, { kind: "pending", attempts: 0, nextTryNs: 0n, lastError: "" });
+    this.tryOpen(pid, now());
+  }
+
+  private tryOpen(pid: number, t: bigint): void {
+    const st = this.pids.get(pid);
+    if (st === undefined || st.kind !== "pending" || t < st.nextTryNs) return;
+    try {
+      this.pids.set(pid, { kind: "open", py: openPython(pid), errors: 0 });
+    } catch (e) {
+      const reason = describe(e);
+      if (isFinal(e) || st.attempts + 1 >= OPEN_RETRIES) this.giveUp(pid, reason);
+      else this.pids.set(pid, { kind: "pending", attempts: st.attempts + 1, nextTryNs: t + OPEN_RETRY_NS, lastError: reason });
+    }
+  }
+
+  private giveUp(pid: number, reason: string): void {
+    const st = this.pids.get(pid);
+    if (st?.kind === "open") st.py.close();
+    this.pids.set(pid, { kind: "unavailable" });
+    for (const [tid, th] of this.threads) if (th.pid === pid) this.threads.delete(tid);
+    post({ kind: "unavailable", pid, reason });
+  }
+
+  /** One pass over the loop threads; returns when the next pass is due. */
+  private tick(): bigint {
+    const t = now();
+    if (t >= this.nextRefreshNs) this.refreshThreads(t);
+    let wakeNs = t + this.init.schedule.tickNs;
+    let phaseEnded = false;
+    for (const th of this.threads.values()) {
+      const st = this.pids.get(th.pid);
+      if (st?.kind !== "open") continue;
+      const prevPhase = th.sched.phaseStartNs;
+      const sampledBefore = th.sched.samplesInPhase > 0;
+      const phase = this.reader.runPhaseStart(th.tid);
+      const d = decide(th.sched, phase, now(), this.init.schedule);
+      if (phase !== prevPhase && sampledBefore) phaseEnded = true; // its block's event is on its way: flush
+      if (d.kind === "wait") {
+        if (d.untilNs < wakeNs) wakeNs = d.untilNs;
+        continue;
+      }
+      const startNs = this.sampleOne(th, st, d.periodNs);
+      if (startNs + d.periodNs < wakeNs) wakeNs = startNs + d.periodNs;
+    }
+    const end = now();
+    const flush = Atomics.exchange(this.ctl, CTL.flush, 0) !== 0;
+    const batchAge = this.batchSinceNs === undefined ? 0n : end - this.batchSinceNs;
+    if (flush || phaseEnded || batchAge >= this.init.flushNs || end - this.lastPostNs >= this.init.heartbeatNs) this.post(end, false);
+    return wakeNs;
+  }
+
+  /** Read one stack; keep it only if the thread stayed in the same run phase during the read. */
+  private sampleOne(th: Tracked, st: { kind: "open"; py: PythonProcess; errors: number }, periodNs: bigint): bigint {
+    const phase = th.sched.phaseStartNs ?? 0n;
+    const t0 = now();
+    let sample: ReturnType<PythonProcess["sampleThread"]> = null;
+    let failed: unknown;
+    try {
+      sample = st.py.sampleThread(th.tid);
+    } catch (e) {
+      failed = e;
+    }
+    const t1 = now();
+    sampled(th.sched, t0);
+    this.counters.reads++;
+    this.counters.readNs += t1 - t0;
+    if (failed !== undefined) {
+      this.counters.errors++;
+      if (++st.errors >= MAX_CONSECUTIVE_ERRORS) this.giveUp(th.pid, `read stacks: ${describe(failed)}`);
+      return t0;
+    }
+    st.errors = 0;
+    if (sample === null) {
+      this.counters.missing++;
+      return t0;
+    }
+    // Same phase before and after ⇒ no wait happened in [t0, t1]: the midpoint is inside the phase.
+    if (this.reader.runPhaseStart(th.tid) !== phase) {
+      this.counters.straddled++;
+      return t0;
+    }
+    const torn = sample.status !== "ok";
+    if (torn) this.counters.torn++;
+    this.counters.kept++;
+    this.samples.push({
+      pid: th.pid,
+      tid: th.tid,
+      captureNs: t0 + (t1 - t0) / 2n,
+      phaseStartNs: phase,
+      periodNs,
+      stack: torn ? -1 : this.internStack(sample.frames),
+      task: sample.task === null ? null : { name: sample.task.name, coroutines: sample.task.coroutines },
+    });
+    this.batchSinceNs ??= t0;
+    return t0;
+  }
+
+  private internStack(frames: readonly SampleFrame[]): number {
+    const key = frames.map((f) => `${f.function}\u0000${f.file}\u0000${f.line ?? ""}`).join("\u0001");
+    let i = this.stackIndex.get(key);
+    if (i === undefined) {
+      i = this.stacks.length;
+      this.stacks.push(frames.map((f) => ({ function: f.function, file: f.file, line: f.line })));
+      this.stackIndex.set(key, i);
+    }
+    return i;
+  }
+
+  private refreshThreads(t: bigint): void {
+    this.nextRefreshNs = t + REFRESH_NS;
+    const seen = new Set<number>();
+    for (const lt of this.reader.threads()) {
+      if (!this.pids.has(lt.pid) || (this.init.tid !== null && lt.tid !== this.init.tid)) continue;
+      seen.add(lt.tid);
+      this.tryOpen(lt.pid, t); // a loop thread exists, so Python is up: retry a pending open now
+      if (!this.threads.has(lt.tid) && this.pids.get(lt.pid)?.kind === "open") {
+        this.threads.set(lt.tid, { pid: lt.pid, tid: lt.tid, sched: idleSchedule() });
+      }
+    }
+    for (const tid of this.threads.keys()) if (!seen.has(tid)) this.threads.delete(tid);
+    // A process whose loop threads all exited may be gone: drop its reader when /proc says so.
+    for (const [pid, st] of this.pids) {
+      if (st.kind === "pending" && st.attempts + 1 >= OPEN_RETRIES && t >= st.nextTryNs) this.giveUp(pid, st.lastError);
+    }
+  }
+
+  /** Post the batch (possibly empty) with the high-water mark `hwmNs`: every later read starts after it. */
+  private post(hwmNs: bigint, final: boolean): void {
+    this.counters.lookups = this.reader.lookups;
+    post({ kind: "batch", stacks: this.stacks, samples: this.samples, highWaterNs: hwmNs, counters: { ...this.counters } });
+    this.stacks = [];
+    this.stackIndex = new Map();
+    this.samples = [];
+    this.batchSinceNs = undefined;
+    this.lastPostNs = hwmNs;
+    if (final) post({ kind: "closed" });
+  }
+
+  private close(): void {
+    for (const st of this.pids.values()) if (st.kind === "open") st.py.close();
+    this.pids.clear();
+    this.init.port.close();
+  }
+}
+
+function parseInit(d: unknown): WorkerInit {
+  // workerData is built by Sampler.start (index.ts) and only checked for its shape here.
+  if (typeof d !== "object" || d === null || !("control" in d) || !("port" in d) || !("mapFd" in d)) {
+    throw new Error("sampler worker started without its init data");
+  }
+  return d as WorkerInit;
+}
+
+try {
+  new SamplerLoop(parseInit(workerData)).run();
+} catch (e) {
+  post({ kind: "failed", reason: describe(e) });
+  post({ kind: "closed" });
+}

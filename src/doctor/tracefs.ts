@@ -1,0 +1,87 @@
+// tracefs: where it is (or that blocksnoop will mount it), which wait-syscall tracepoints exist,
+// and whether a program really attaches to one.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { TracepointLink, tracefsFromMountinfo, tracefsRoot, type Program } from "../bpf/index.js";
+import { isToolError } from "../errors.js";
+import { WAIT_SYSCALLS } from "../probes/loop-gap/syscalls.js";
+
+/** The probe's own list, so the doctor checks exactly what the loop-gap probe attaches to. */
+const WAIT_NAMES: readonly string[] = WAIT_SYSCALLS.map((s) => s.name);
+import { fail, ok, warn, type Check } from "./check.js";
+import { loadTrivialProgram } from "./bpf.js";
+
+const MOUNT_HINT = "mount -t tracefs nodev /sys/kernel/tracing (in a container: mount the host's /sys/kernel/tracing, or run privileged)";
+
+export interface TracefsResult {
+  readonly check: Check;
+  readonly root: string | undefined; // where events/ can be read, when it can
+}
+
+function readable(dir: string): string | undefined {
+  try {
+    readdirSync(dir);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error && "code" in e ? String(e.code) : "unreadable";
+  }
+}
+
+/** Find tracefs; mount it (as blocksnoop itself does at start) only when allowed to (`mayMount`). */
+export function locateTracefs(mayMount: boolean): TracefsResult {
+  const found = tracefsFromMountinfo(readFileSync("/proc/self/mountinfo", "utf8"));
+  if (found !== undefined) {
+    const err = readable(join(found, "events"));
+    if (err === undefined) return { check: ok("tracefs", `mounted at ${found}`), root: found };
+    return { check: fail("tracefs", `mounted at ${found}, but ${found}/events is not readable (${err})`, "run as root: tracefs is readable by root only"), root: undefined };
+  }
+  if (existsSync("/sys/kernel/debug/tracing/events")) return { check: ok("tracefs", "reachable through debugfs at /sys/kernel/debug/tracing"), root: "/sys/kernel/debug/tracing" };
+  if (!mayMount) {
+    return { check: fail("tracefs", "not mounted; blocksnoop mounts it at /sys/kernel/tracing when it starts, which needs CAP_SYS_ADMIN", MOUNT_HINT), root: undefined };
+  }
+  try {
+    const root = tracefsRoot(); // the toolkit's own lookup: mounts at /sys/kernel/tracing
+    return { check: ok("tracefs", `was not mounted: mounted it at ${root}, as blocksnoop does when it starts`), root };
+  } catch (e) {
+    return { check: fail("tracefs", `not mounted, and mounting failed: ${isToolError(e) ? e.chain() : String(e)}`, MOUNT_HINT), root: undefined };
+  }
+}
+
+/** The wait syscalls with both sys_enter_ and sys_exit_ tracepoints under `root`. */
+export function presentWaitSyscalls(root: string): string[] {
+  const dir = join(root, "events/syscalls");
+  return WAIT_NAMES.filter((s) => existsSync(join(dir, `sys_enter_${s}`)) && existsSync(join(dir, `sys_exit_${s}`)));
+}
+
+export function waitTracepointsCheck(root: string | undefined): Check {
+  if (root === undefined) return warn("wait-tracepoints", "not checked: tracefs is not readable", "fix the tracefs check first");
+  if (!existsSync(join(root, "events/syscalls"))) {
+    return fail("wait-tracepoints", "no syscall tracepoints: the kernel was built without CONFIG_FTRACE_SYSCALLS", "use a kernel with CONFIG_FTRACE_SYSCALLS=y (all major distributions have it)");
+  }
+  const present = presentWaitSyscalls(root);
+  const absent = WAIT_NAMES.filter((s) => !present.includes(s));
+  // arm64 and other asm-generic arches have no epoll_wait, poll or select syscalls at all.
+  const tail = absent.length === 0 ? "" : `; absent: ${absent.join(", ")}`;
+  if (!present.some((s) => s.startsWith("epoll"))) return fail("wait-tracepoints", `no epoll tracepoint${tail}`, "use a kernel with CONFIG_FTRACE_SYSCALLS=y");
+  return ok("wait-tracepoints", `present: ${present.join(", ")}${tail}`);
+}
+
+/** Attach a trivial program to the first wait tracepoint and detach it at once. */
+export function attachCheck(root: string | undefined, bpfUsable: boolean): Check {
+  if (root === undefined || !bpfUsable) return warn("tracepoint-attach", "not checked: needs working bpf() and tracefs", "fix the checks above first");
+  const first = presentWaitSyscalls(root)[0];
+  if (first === undefined) return warn("tracepoint-attach", "not checked: no wait-syscall tracepoint", "see the wait-tracepoints check");
+  let prog: Program | undefined;
+  try {
+    prog = loadTrivialProgram("doctor_attach");
+    const link = TracepointLink.attach(prog, "syscalls", `sys_enter_${first}`);
+    if (link === undefined) return fail("tracepoint-attach", `syscalls/sys_enter_${first} vanished`, "see the tracefs check");
+    link.close();
+    return ok("tracepoint-attach", `attached a program to syscalls/sys_enter_${first} (via ${link.via === "link" ? "a BPF link" : "perf ioctl"}) and detached it`);
+  } catch (e) {
+    const perm = isToolError(e) && e.kind === "permission";
+    return fail("tracepoint-attach", isToolError(e) ? e.chain() : String(e), perm ? "grant CAP_PERFMON (or run as root)" : "see the bpf checks");
+  } finally {
+    prog?.close();
+  }
+}

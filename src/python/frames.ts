@@ -1,0 +1,151 @@
+// Walk one thread's frame chain into raw (frame, code, offset) triples. 3.11+ frames are read
+// from a copy of the thread's data-stack chunks (one read per chunk); anything outside the
+// copies (generator frames, 3.8–3.10 heap frames) is read on its own. Every walk is capped.
+// Hot path: addresses are handled as numbers here (see bytes.ts ptrn), bigint at the edges.
+import { i32, ptrn, u64 } from "./bytes.js";
+import type { PythonLayout } from "./layout/types.js";
+import type { AddressSpace } from "./maps.js";
+import { type ProcessMemory, TornRead } from "./memory/types.js";
+
+export const MAX_FRAMES = 2048;
+const MAX_CHUNK = 1 << 20;
+
+export interface RawFrame {
+  frame: number; // address of the frame
+  code: number; // address of its code object (tag bits cleared)
+  offset: number; // byte offset of the current instruction in the code, -1 if not started
+  owner: number; // 3.11+ frame owner; 0 for 3.8–3.10 frames
+  buf: Uint8Array; // bytes holding the frame, starting at `at`
+  at: number;
+}
+
+interface Chunk {
+  start: number;
+  bytes: Uint8Array;
+}
+interface Chunks {
+  list: Chunk[];
+  older: bigint;
+  loaded: number;
+}
+
+export class FrameWalker {
+  private readonly mem: ProcessMemory;
+  private readonly layout: PythonLayout;
+  private readonly space: () => AddressSpace;
+  private readonly headerLen: number;
+  private readonly tagMask: number; // low tag bits to clear from f_executable (3.14)
+  private copy = new Uint8Array(32 * 1024);
+
+  constructor(mem: ProcessMemory, layout: PythonLayout, space: () => AddressSpace) {
+    this.mem = mem;
+    this.layout = layout;
+    this.space = space;
+    const f = layout.frame;
+    this.headerLen = Math.max(f.previous, f.code, f.instr, f.owner ?? 0, f.gen ?? 0) + 8;
+    this.tagMask = Number(~f.codeTagMask & 0xffn);
+  }
+
+  /** Address of the word holding the innermost frame pointer, and its value. */
+  topFrame(tstate: bigint, ts: Uint8Array): { at: bigint; frame: bigint } {
+    const top = this.layout.tstate.top;
+    switch (top.kind) {
+      case "direct":
+        return { at: tstate + BigInt(top.offset), frame: u64(ts, top.offset) };
+      case "cframe": {
+        const cf = u64(ts, top.cframe);
+        if (cf === 0n) return { at: 0n, frame: 0n };
+        const at = cf + BigInt(top.currentFrame);
+        return { at, frame: u64(this.mem.read(at, 8), 0) };
+      }
+    }
+  }
+
+  walk(tstate: bigint, ts: Uint8Array): RawFrame[] {
+    const f = this.layout.frame;
+    let addr = Number(this.topFrame(tstate, ts).frame);
+    const chunks = this.copyChunks(ts);
+    const out: RawFrame[] = [];
+    const seen = new Set<number>();
+    const adaptive = this.layout.code.codeAdaptive ?? 0;
+    while (addr !== 0) {
+      if (out.length >= MAX_FRAMES || seen.has(addr)) break; // cap / cycle from a torn read
+      if (!Number.isFinite(addr) || addr % 8 !== 0) throw new TornRead(BigInt(Number.isFinite(addr) ? addr : 0), 0, "bad frame pointer");
+      seen.add(addr);
+      const [buf, at] = this.frameBytes(addr, chunks);
+      const owner = f.owner === null ? 0 : (buf[at + f.owner] ?? 255);
+      if (owner > 7) throw new TornRead(BigInt(addr), 0, "bad frame owner");
+      if (owner < f.ownerNoCode) {
+        let code = ptrn(buf, at + f.code);
+        if (this.tagMask !== 0) code -= code % (this.tagMask + 1); // clear tag bits (3.14 _PyStackRef)
+        let offset: number;
+        switch (f.instrKind) {
+          case "lasti-bytes":
+            offset = Math.max(-1, i32(buf, at + f.instr));
+            break;
+          case "lasti-units": {
+            const lasti = i32(buf, at + f.instr);
+            offset = lasti < 0 ? -1 : lasti * 2;
+            break;
+          }
+          case "instr-pointer": {
+            const d = ptrn(buf, at + f.instr) - (code + adaptive);
+            offset = Number.isNaN(d) || d < 0 ? -1 : d;
+            break;
+          }
+        }
+        out.push({ frame: addr, code, offset, owner, buf, at });
+      }
+      addr = ptrn(buf, at + f.previous);
+    }
+    return out;
+  }
+
+  private frameBytes(addr: number, chunks: Chunks): [Uint8Array, number] {
+    const need = this.layout.frame.size;
+    for (;;) {
+      for (const c of chunks.list) {
+        const off = addr - c.start;
+        if (off >= 0 && off + need <= c.bytes.length) return [c.bytes, off];
+      }
+      if (!this.loadOlder(chunks)) break;
+    }
+    const a = BigInt(addr);
+    if (!this.space().has(a, this.headerLen)) throw new TornRead(a, 0, "frame pointer not mapped");
+    return [this.mem.read(a, this.headerLen), 0];
+  }
+
+  /** 3.11+: copy the live part of the current data-stack chunk (older ones load on demand). */
+  private copyChunks(ts: Uint8Array): Chunks {
+    const dc = this.layout.tstate.datastackChunk;
+    const chunks: Chunks = { list: [], older: 0n, loaded: 0 };
+    if (dc === null) return chunks;
+    const chunk = u64(ts, dc);
+    const end = u64(ts, dc + 8); // datastack_top follows datastack_chunk (3.11–3.14)
+    if (chunk === 0n || end <= chunk || end - chunk > BigInt(MAX_CHUNK)) return chunks;
+    const len = Number(end - chunk);
+    let bytes: Uint8Array;
+    if (this.mem.readInto !== undefined) {
+      // hot path: reuse one buffer per walker (frames from it are used before the next walk)
+      if (this.copy.length < len) this.copy = new Uint8Array(Math.max(len, this.copy.length * 2));
+      this.mem.readInto(chunk, len, this.copy);
+      bytes = this.copy.subarray(0, len);
+    } else bytes = this.mem.read(chunk, len);
+    chunks.list.push({ start: Number(chunk), bytes });
+    chunks.older = u64(bytes, 0); // _PyStackChunk {previous, size, top, data[]}
+    return chunks;
+  }
+
+  private loadOlder(chunks: Chunks): boolean {
+    const prev = chunks.older;
+    if (prev === 0n || chunks.loaded >= 64) return false;
+    chunks.loaded++;
+    const head = this.mem.read(prev, 24);
+    const top = u64(head, 16); // saved datastack_top, in words from data[] (set when a newer chunk was pushed)
+    const len = 24n + top * 8n;
+    if (top === 0n || len > u64(head, 8) || len > BigInt(MAX_CHUNK)) return false;
+    chunks.list.push({ start: Number(prev), bytes: this.mem.read(prev, Number(len)) });
+    chunks.older = u64(head, 0);
+    return true;
+  }
+}

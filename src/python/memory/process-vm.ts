@@ -1,0 +1,116 @@
+// Live memory through process_vm_readv(2), called with koffi. The only koffi user in python/.
+// Reads land in one fixed native-backed Buffer (its address never moves) and are copied out.
+import koffi from "koffi";
+import { ToolError } from "../../errors.js";
+import { type ProcessMemory, type ReadRequest, readError, TornRead } from "./types.js";
+
+type ReadvFn = (pid: number, liov: number, lcnt: number, riov: number, rcnt: number, flags: number) => number;
+
+let readv: ReadvFn | null = null;
+function libcReadv(): ReadvFn {
+  if (readv === null) {
+    const libc = koffi.load("libc.so.6");
+    // Pointers passed as integers: cheaper than letting koffi marshal Buffers on every call.
+    const fn = libc.func(
+      "long process_vm_readv(int pid, uintptr_t liov, unsigned long lc, uintptr_t riov, unsigned long rc, unsigned long flags)",
+    );
+    readv = (pid, l, lc, r, rc, f) => Number(fn(pid, l, lc, r, rc, f));
+  }
+  return readv;
+}
+
+const SCRATCH = 1 << 20; // largest single read; data-stack chunks are 16 KiB by default
+const BATCH = 128; // iovecs per readMany call (the kernel allows IOV_MAX = 1024)
+
+export class VmReadvMemory implements ProcessMemory {
+  readonly pid: number;
+  private readonly fn: ReadvFn;
+  private readonly buf = Buffer.alloc(SCRATCH);
+  private readonly view = new Uint8Array(this.buf.buffer, this.buf.byteOffset, SCRATCH); // slice() → plain Uint8Array
+  private readonly iov = Buffer.alloc(32); // local iovec at 0, remote iovec at 16
+  private readonly iov64 = new BigUint64Array(this.iov.buffer, this.iov.byteOffset, 4);
+  private readonly liov: number;
+  private readonly scratch: bigint;
+  private readonly riov: number;
+
+  constructor(pid: number) {
+    this.pid = pid;
+    this.fn = libcReadv();
+    this.scratch = koffi.address(this.buf);
+    this.iov64[0] = this.scratch;
+    const base = Number(koffi.address(this.iov));
+    this.liov = base;
+    this.riov = base + 16;
+  }
+
+  read(addr: bigint, len: number): Uint8Array {
+    if (len <= 0) return new Uint8Array(0);
+    if (len > SCRATCH) throw new ToolError("internal", `read ${len} bytes: larger than ${SCRATCH}`);
+    const b = BigInt(len);
+    this.iov64[1] = b;
+    this.iov64[2] = addr;
+    this.iov64[3] = b;
+    const n = this.fn(this.pid, this.liov, 1, this.riov, 1, 0);
+    if (n < 0) throw readError(this.pid, koffi.errno(), addr, len);
+    if (n < len) throw new TornRead(addr, len, `short read (${n})`);
+    return this.view.slice(0, len);
+  }
+
+  private destAddr = new WeakMap<Uint8Array, bigint>();
+
+  readInto(addr: bigint, len: number, dest: Uint8Array): void {
+    if (len > dest.length) throw new ToolError("internal", `readInto ${len} bytes: destination holds ${dest.length}`);
+    let at = this.destAddr.get(dest);
+    if (at === undefined) {
+      at = koffi.address(dest); // a typed array's backing store never moves
+      this.destAddr.set(dest, at);
+    }
+    const b = BigInt(len);
+    this.iov64[0] = at;
+    this.iov64[1] = b;
+    this.iov64[2] = addr;
+    this.iov64[3] = b;
+    const n = this.fn(this.pid, this.liov, 1, this.riov, 1, 0);
+    this.iov64[0] = this.scratch;
+    if (n < 0) throw readError(this.pid, koffi.errno(), addr, len);
+    if (n < len) throw new TornRead(addr, len, `short read (${n})`);
+  }
+
+  private batchIov: Buffer | null = null;
+
+  readMany(reqs: readonly ReadRequest[]): (Uint8Array | null)[] {
+    const out: (Uint8Array | null)[] = [];
+    for (let i = 0; i < reqs.length; i += BATCH) this.batch(reqs.slice(i, i + BATCH), out);
+    return out;
+  }
+
+  private batch(reqs: readonly ReadRequest[], out: (Uint8Array | null)[]): void {
+    if (this.batchIov === null) this.batchIov = Buffer.alloc(BATCH * 32);
+    const iov = new BigUint64Array(this.batchIov.buffer, this.batchIov.byteOffset, BATCH * 4);
+    const base = this.scratch;
+    let pos = 0;
+    reqs.forEach((r, i) => {
+      const len = Math.max(0, Math.min(r.len, SCRATCH - pos));
+      iov[i * 2] = base + BigInt(pos);
+      iov[i * 2 + 1] = BigInt(len);
+      iov[BATCH * 2 + i * 2] = r.addr;
+      iov[BATCH * 2 + i * 2 + 1] = BigInt(len);
+      pos += len;
+    });
+    const at = Number(koffi.address(this.batchIov));
+    const n = this.fn(this.pid, at, reqs.length, at + BATCH * 16, reqs.length, 0);
+    if (n < 0) {
+      const err = readError(this.pid, koffi.errno(), reqs[0]?.addr ?? 0n, 0);
+      if (!(err instanceof TornRead)) throw err;
+    }
+    // A partial transfer stops at an iovec boundary: entries before it are complete.
+    let done = 0;
+    for (const r of reqs) {
+      if (n >= 0 && done + r.len <= n && r.len <= SCRATCH - done) out.push(this.view.slice(done, done + r.len));
+      else out.push(null);
+      done += r.len;
+    }
+  }
+
+  close(): void {}
+}

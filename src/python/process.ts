@@ -1,0 +1,204 @@
+// LivePython: the PythonProcess of a running target. Every sample is built from fresh reads;
+// torn reads are retried twice and then reported as status "torn", never thrown.
+import { CodeCache } from "./code.js";
+import { FrameWalker, type RawFrame } from "./frames.js";
+import { gilHolder } from "./gil.js";
+import type { PythonLayout, PythonVersion } from "./layout/types.js";
+import { AddressSpace, type Mapping, readMaps } from "./maps.js";
+import type { InterpreterImage } from "./locate.js";
+import { type ProcessMemory, TornRead } from "./memory/types.js";
+import { ObjectReader } from "./objects.js";
+import { SourceCache } from "./source.js";
+import { AsyncioReader } from "./asyncio.js";
+import { readLocals } from "./locals.js";
+import { listThreadStates, PthreadTids, type ThreadRef } from "./threads.js";
+import { ThreadNames } from "./names.js";
+import type { Frame, FrameWithLocals, PythonProcess, ThreadSample } from "./types.js";
+
+const RETRIES = 2;
+/** sampleThread trusts a cached code object for this long before re-checking its identity. */
+export const SAMPLE_CODE_MAX_AGE_MS = 200;
+
+export class LivePython implements PythonProcess {
+  readonly pid: number;
+  readonly version: PythonVersion;
+  readonly layout: PythonLayout;
+  readonly image: InterpreterImage;
+  private readonly mem: ProcessMemory;
+  private readonly objs: ObjectReader;
+  private readonly codes: CodeCache;
+  private readonly walker: FrameWalker;
+  private readonly sources: SourceCache;
+  private readonly pthreads: PthreadTids;
+  private readonly asyncio: AsyncioReader;
+  private readonly names: ThreadNames;
+  private addressSpace: AddressSpace;
+  private mapsAt = Date.now();
+  private byTid = new Map<number, ThreadRef>();
+  private closed = false;
+
+  constructor(pid: number, mem: ProcessMemory, image: InterpreterImage, layout: PythonLayout, maps: Mapping[]) {
+    this.pid = pid;
+    this.mem = mem;
+    this.image = image;
+    this.layout = layout;
+    this.version = layout.version;
+    this.addressSpace = new AddressSpace(maps);
+    this.objs = new ObjectReader(mem, layout);
+    this.codes = new CodeCache(this.objs, layout, image.symbols.get("PyCode_Type") ?? null);
+    this.walker = new FrameWalker(mem, layout, () => this.addressSpace);
+    this.sources = new SourceCache(pid);
+    this.pthreads = new PthreadTids(mem, pid);
+    this.asyncio = new AsyncioReader(this.objs, layout, pid);
+    this.names = new ThreadNames(this.objs, layout);
+    this.asyncio.none = image.symbols.get("_Py_NoneStruct") ?? null;
+    this.refs(); // prove the thread list reads before anyone relies on it
+  }
+
+  /** Thread states of every interpreter, with tids; retried on torn reads. */
+  private refs(): ThreadRef[] {
+    let last: unknown;
+    for (let i = 0; i <= RETRIES; i++) {
+      try {
+        const refs = listThreadStates(this.mem, this.layout, this.image.runtime);
+        this.pthreads.fill(refs);
+        this.byTid = new Map(refs.map((r) => [r.tid, r]));
+        return refs;
+      } catch (e) {
+        if (!(e instanceof TornRead)) throw e;
+        last = e;
+        this.refreshMaps();
+      }
+    }
+    throw last;
+  }
+
+  private refreshMaps(): void {
+    if (Date.now() - this.mapsAt < 100) return;
+    this.mapsAt = Date.now();
+    try {
+      this.addressSpace = new AddressSpace(readMaps(this.pid));
+    } catch {
+      // process gone: the next read reports it
+    }
+  }
+
+  threads(): ThreadSample[] {
+    const refs = this.refs();
+    const holder = this.gilTstate(refs);
+    const names = this.names.read(refs, this.pid);
+    return refs.map((r) => {
+      const s = this.sample(r, r.tstate === holder, names.get(r.tstate) ?? null);
+      this.addTask(r, s);
+      return s;
+    });
+  }
+
+  sampleThread(tid: number): ThreadSample | null {
+    let ref = this.byTid.get(tid);
+    if (ref !== undefined) {
+      try {
+        const bytes = this.mem.read(ref.tstate, this.layout.tstate.size);
+        const nt = this.layout.tstate.nativeThreadId;
+        const same = nt === null ? bytes.length > 0 && ref.pthread === readPthread(bytes, this.layout) : Number(readU64(bytes, nt)) === tid;
+        ref = same ? { ...ref, bytes } : undefined;
+      } catch (e) {
+        if (!(e instanceof TornRead)) throw e;
+        ref = undefined;
+      }
+    }
+    if (ref === undefined) {
+      this.refs();
+      ref = this.byTid.get(tid);
+      if (ref === undefined) return null;
+    }
+    return this.sample(ref, false, null, SAMPLE_CODE_MAX_AGE_MS);
+  }
+
+  private sample(ref: ThreadRef, holdsGil: boolean, name: string | null, codeAge = 0): ThreadSample {
+    const base = { tid: ref.tid, name: name ?? (ref.tid === this.pid ? "MainThread" : null), holdsGil, loop: false, task: null };
+    let error = "";
+    for (let attempt = 0; attempt <= RETRIES; attempt++) {
+      try {
+        const ts = attempt === 0 ? ref.bytes : this.mem.read(ref.tstate, this.layout.tstate.size);
+        const raw = this.walker.walk(ref.tstate, ts);
+        return { ...base, frames: this.resolve(raw, codeAge), status: "ok" };
+      } catch (e) {
+        if (!(e instanceof TornRead)) throw e;
+        error = e.message;
+        this.refreshMaps();
+      }
+    }
+    return { ...base, frames: [], status: "torn", error };
+  }
+
+  private resolve(raw: RawFrame[], codeAge = 0): Frame[] {
+    const codes = this.codes.resolve(raw.map((r) => r.code), codeAge);
+    return raw.map((r, i) => {
+      const c = codes[i];
+      if (c === undefined) throw new TornRead(BigInt(r.code), 0, "code missing");
+      return { function: c.qualname, file: c.filename, line: this.codes.line(c, r.offset) };
+    });
+  }
+
+  private addTask(ref: ThreadRef, s: ThreadSample): void {
+    try {
+      const t = this.asyncio.read(ref, () => this.walker.walk(ref.tstate, ref.bytes), (codes) => this.codes.resolve(codes));
+      s.loop = t.loop;
+      s.task = t.task;
+    } catch (e) {
+      if (!(e instanceof TornRead)) throw e;
+    }
+  }
+
+  private gilTstate(refs: ThreadRef[]): bigint | null {
+    const interp = refs[0]?.interp;
+    if (interp === undefined) return null;
+    try {
+      return gilHolder(this.mem, this.layout.gil, this.image.runtime, interp);
+    } catch (e) {
+      if (e instanceof TornRead) return null;
+      throw e;
+    }
+  }
+
+  gilHolderTid(): number | null {
+    const refs = this.refs();
+    const ts = this.gilTstate(refs);
+    return refs.find((r) => r.tstate === ts)?.tid ?? null;
+  }
+
+  framesWithLocals(tid: number): FrameWithLocals[] | null {
+    this.refs();
+    const ref = this.byTid.get(tid);
+    if (ref === undefined) return null;
+    for (let attempt = 0; attempt <= RETRIES; attempt++) {
+      try {
+        const raw = this.walker.walk(ref.tstate, attempt === 0 ? ref.bytes : this.mem.read(ref.tstate, this.layout.tstate.size));
+        const frames = this.resolve(raw);
+        const codes = this.codes.resolve(raw.map((r) => r.code));
+        return frames.map((f, i) => ({ ...f, locals: readLocals(this.objs, this.layout, raw[i], codes[i]) }));
+      } catch (e) {
+        if (!(e instanceof TornRead)) throw e;
+      }
+    }
+    return null;
+  }
+
+  sourceLine(file: string, line: number): string | null {
+    return this.sources.line(file, line);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.mem.close();
+  }
+}
+
+function readU64(b: Uint8Array, off: number): bigint {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(off, true);
+}
+function readPthread(b: Uint8Array, l: PythonLayout): bigint {
+  return readU64(b, l.tstate.threadId);
+}

@@ -3,7 +3,7 @@
 // there are none; detection never waits on it for longer than the bounded high-water wait.
 import { ToolError } from "../errors.js";
 import { SourceCache } from "../python/source.js";
-import { findMapFd, RUN_PHASE_MAP, Sampler, scheduleFor, type SamplerCounters, type ScheduleConfig } from "../sampler/index.js";
+import { findMapFd, retainMap, RUN_PHASE_MAP, Sampler, scheduleFor, type SamplerCounters, type ScheduleConfig } from "../sampler/index.js";
 import { Correlator, type Attribution, type BlockWindow } from "./correlator.js";
 import type { SourceLine } from "./group.js";
 
@@ -42,11 +42,22 @@ export class StackAttribution {
     private readonly sampler: Sampler,
     private readonly correlator: Correlator,
     private readonly schedule: ScheduleConfig,
+    private readonly map: { close(): void },
   ) {}
 
   static async start(o: StackAttributionOptions): Promise<StackAttribution> {
-    const mapFd = o.runPhaseMapFd ?? findMapFd(RUN_PHASE_MAP);
-    if (mapFd === undefined) throw new ToolError("internal", `start stack sampling: no ${RUN_PHASE_MAP.name} map in this process (open the loop-gap probe first)`);
+    const probeFd = o.runPhaseMapFd ?? findMapFd(RUN_PHASE_MAP);
+    if (probeFd === undefined) throw new ToolError("internal", `start stack sampling: no ${RUN_PHASE_MAP.name} map in this process (open the loop-gap probe first)`);
+    const map = retainMap(probeFd);
+    try {
+      return await StackAttribution.withMap(o, map);
+    } catch (e) {
+      map.close();
+      throw e;
+    }
+  }
+
+  private static async withMap(o: StackAttributionOptions, map: { fd: number; close(): void }): Promise<StackAttribution> {
     const quarter = o.thresholdNs / 4n;
     const schedule = scheduleFor(o.thresholdNs, {
       gateNs: o.gateNs ?? (quarter > MIN_GATE_NS ? quarter : MIN_GATE_NS),
@@ -67,7 +78,7 @@ export class StackAttribution {
       onWait: () => sampler?.flush(),
     });
     sampler = await Sampler.start(
-      { mapFd, pids: o.pids, tid: o.tid ?? null, schedule },
+      { mapFd: map.fd, pids: o.pids, tid: o.tid ?? null, schedule },
       {
         onSamples: (samples, hwm) => correlator.ingest(samples, hwm),
         onUnavailable: (pid, reason) => {
@@ -76,7 +87,7 @@ export class StackAttribution {
         },
       },
     );
-    return new StackAttribution(sampler, correlator, schedule);
+    return new StackAttribution(sampler, correlator, schedule, map);
   }
 
   /** Also sample this process (e.g. a launched child). */
@@ -98,6 +109,7 @@ export class StackAttribution {
     try {
       await this.sampler.close();
     } finally {
+      this.map.close(); // the worker has stopped reading it
       this.correlator.close();
     }
   }

@@ -7,13 +7,13 @@ import { CTL, zeroCounters, type FromWorker, type SamplerCounters, type ToWorker
 import type { ScheduleConfig } from "./schedule.js";
 import type { StackSample } from "./types.js";
 
-export { findMapFd, RunPhaseReader, RUN_PHASE_MAP, type LoopThread } from "./run-phase.js";
+export { findMapFd, retainMap, RunPhaseReader, RUN_PHASE_MAP, type LoopThread } from "./run-phase.js";
 export { decide, idleSchedule, periodFor, sampled, scheduleFor, type Decision, type ScheduleConfig, type ScheduleOptions, type ThreadSchedule } from "./schedule.js";
 export type { SamplerCounters } from "./protocol.js";
 export type { SampleFrame, StackSample } from "./types.js";
 
 export interface SamplerOptions {
-  /** fd of the loop-gap probe's threads map (see findMapFd); borrowed, never closed here. */
+  /** fd of the loop-gap probe's threads map (see findMapFd, retainMap); borrowed: keep it open until close() resolves. */
   mapFd: number;
   pids: readonly number[];
   tid?: number | null;

@@ -3,7 +3,7 @@
 // through the fd number with its own bpf(2) lookups (~1–2 µs each) and never touches the probe's
 // objects, which live in the main thread. Layout: probes/loop-gap/layout.ts THREAD.
 import { readdirSync, readlinkSync } from "node:fs";
-import { BpfCmd, ObjInfoAttr, bpfCall, encodeAttr, mapLookup, mapNextKey } from "../bpf/sys/index.js";
+import { BpfCmd, GetIdAttr, ObjInfoAttr, bpfCall, closeFd, encodeAttr, mapLookup, mapNextKey, objectId } from "../bpf/sys/index.js";
 import { THREAD } from "../probes/loop-gap/layout.js";
 
 /** The loop-gap probe's name for its threads map (probes/loop-gap/index.ts). */
@@ -43,6 +43,26 @@ export function findMapFd(spec: { name: string; keySize: number; valueSize: numb
 export interface LoopThread {
   pid: number;
   tid: number;
+  runPhaseStartNs: bigint | undefined; // undefined: waiting
+}
+
+const BPF_MAP_GET_FD_BY_ID = 14; // enum bpf_cmd, include/uapi/linux/bpf.h (4.13); not in BpfCmd yet
+
+/**
+ * A new fd of the same map as `fd` — the sampler's own reference, so the map outlives a probe
+ * that is closed before the sampler (and a reused fd number can never be misread as the map).
+ */
+export function retainMap(fd: number): { fd: number; close(): void } {
+  const id = objectId(fd, "map");
+  const own = bpfCall("bpf map get fd by id", BPF_MAP_GET_FD_BY_ID, GetIdAttr, encodeAttr(GetIdAttr, { start_id: id }));
+  let open = true;
+  return {
+    fd: own,
+    close() {
+      if (open) closeFd(own);
+      open = false;
+    },
+  };
 }
 
 export class RunPhaseReader {
@@ -65,7 +85,7 @@ export class RunPhaseReader {
     return start === 0n ? undefined : start;
   }
 
-  /** Every loop thread the kernel has seen wait (a snapshot; entries come and go). */
+  /** Every loop thread the kernel has seen return from a wait, with its run phase (a snapshot). */
   threads(limit = 65_536): LoopThread[] {
     const out: LoopThread[] = [];
     let prev: Buffer | null = null;
@@ -73,8 +93,10 @@ export class RunPhaseReader {
       const next = Buffer.alloc(4);
       if (!mapNextKey(this.fd, prev, next)) break;
       prev = next;
+      this.lookups++;
       if (!mapLookup(this.fd, next, this.value)) continue; // deleted between the two calls
-      out.push({ pid: this.value.readUInt32LE(THREAD.tgid), tid: next.readUInt32LE(0) });
+      const start = this.value.readBigUInt64LE(THREAD.runStart);
+      out.push({ pid: this.value.readUInt32LE(THREAD.tgid), tid: next.readUInt32LE(0), runPhaseStartNs: start === 0n ? undefined : start });
     }
     return out;
   }

@@ -45,11 +45,11 @@ export function scheduleFor(thresholdNs: bigint, o: ScheduleOptions = {}): Sched
 /** What the scheduler remembers of one thread. */
 export interface ThreadSchedule {
   phaseStartNs: bigint | undefined; // the run phase seen at the last look; undefined: waiting
-  lastSampleNs: bigint | undefined; // start of the last read in this phase
+  nextDueNs: bigint | undefined; // when the next read of this phase is due (fixed rate)
   samplesInPhase: number;
 }
 
-export const idleSchedule = (): ThreadSchedule => ({ phaseStartNs: undefined, lastSampleNs: undefined, samplesInPhase: 0 });
+export const idleSchedule = (): ThreadSchedule => ({ phaseStartNs: undefined, nextDueNs: undefined, samplesInPhase: 0 });
 
 export type Decision =
   | { kind: "sample"; periodNs: bigint }
@@ -65,20 +65,28 @@ export function periodFor(samplesInPhase: number, c: ScheduleConfig): bigint {
 export function decide(s: ThreadSchedule, phaseStartNs: bigint | undefined, nowNs: bigint, c: ScheduleConfig): Decision {
   if (phaseStartNs !== s.phaseStartNs) {
     s.phaseStartNs = phaseStartNs;
-    s.lastSampleNs = undefined;
+    s.nextDueNs = undefined;
     s.samplesInPhase = 0;
   }
   if (phaseStartNs === undefined) return { kind: "wait", untilNs: nowNs + c.tickNs };
   // A phase younger than the gate needs no look before the gate: a later phase starts later.
   const gateAt = phaseStartNs + c.gateNs;
   if (nowNs < gateAt) return { kind: "wait", untilNs: gateAt };
-  const periodNs = periodFor(s.samplesInPhase, c);
-  if (s.lastSampleNs !== undefined && nowNs < s.lastSampleNs + periodNs) return { kind: "wait", untilNs: s.lastSampleNs + periodNs };
-  return { kind: "sample", periodNs };
+  if (s.nextDueNs !== undefined && nowNs < s.nextDueNs) return { kind: "wait", untilNs: s.nextDueNs };
+  return { kind: "sample", periodNs: periodFor(s.samplesInPhase, c) };
 }
 
-/** Record a read that started at `startNs` in the current phase. */
-export function sampled(s: ThreadSchedule, startNs: bigint): void {
-  s.lastSampleNs = startNs;
+/**
+ * Record a read that started at `startNs`. Fixed rate: the next read is due one period after the
+ * previous due time, so wake-up latency (Atomics.wait overshoot, a busy core) does not stretch
+ * every period; after a stall longer than a period the lost reads are skipped, never bursted.
+ */
+export function sampled(s: ThreadSchedule, startNs: bigint, periodNs: bigint): void {
+  const prevDue = s.nextDueNs ?? startNs;
+  let next = prevDue + periodNs;
+  if (next < startNs) next = startNs + periodNs; // fell more than a period behind: no catch-up burst
+  const minGap = periodNs / 4n; // never two reads back to back
+  if (next < startNs + minGap) next = startNs + minGap;
+  s.nextDueNs = next;
   s.samplesInPhase++;
 }

@@ -2,6 +2,7 @@
 // the tool's main loop. Each tick: look up every loop thread's run-phase start in the kernel map;
 // read the stack of those whose phase is older than the gate; post samples in batches with the
 // high-water mark; sleep in Atomics.wait until the next thing is due (or the main thread wakes us).
+import { existsSync } from "node:fs";
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { isToolError } from "../errors.js";
 import { openPython, type PythonProcess } from "../python/index.js";
@@ -10,7 +11,6 @@ import { RunPhaseReader } from "./run-phase.js";
 import { decide, idleSchedule, sampled, type ThreadSchedule } from "./schedule.js";
 import type { SampleFrame } from "./types.js";
 
-const REFRESH_NS = 200_000_000n; // how often the loop-thread list is re-read from the kernel map
 const OPEN_RETRIES = 10; // a launched child may not have exec'd Python yet when it is added
 const OPEN_RETRY_NS = 100_000_000n;
 const MAX_CONSECUTIVE_ERRORS = 50; // then the process is treated as gone / unreadable
@@ -24,6 +24,7 @@ interface Tracked {
   pid: number;
   tid: number;
   sched: ThreadSchedule;
+  dueNs: bigint; // next look between map walks
 }
 
 const now = (): bigint => process.hrtime.bigint();
@@ -48,7 +49,7 @@ class SamplerLoop {
   private readonly pids = new Map<number, PidState>();
   private readonly threads = new Map<number, Tracked>(); // by tid
   private readonly counters = zeroCounters();
-  private nextRefreshNs = 0n;
+  private nextWalkNs = 0n;
   // The batch being built: stacks interned per batch so a block's repeated stack crosses once.
   private stacks: SampleFrame[][] = [];
   private stackIndex = new Map<string, number>();
@@ -104,6 +105,14 @@ class SamplerLoop {
     }
   }
 
+  /** The process is gone: release its reader and threads silently (pids are not reused soon). */
+  private forget(pid: number): void {
+    const st = this.pids.get(pid);
+    if (st?.kind === "open") st.py.close();
+    this.pids.set(pid, { kind: "unavailable" });
+    for (const [tid, th] of this.threads) if (th.pid === pid) this.threads.delete(tid);
+  }
+
   private giveUp(pid: number, reason: string): void {
     const st = this.pids.get(pid);
     if (st?.kind === "open") st.py.close();
@@ -112,27 +121,52 @@ class SamplerLoop {
     post({ kind: "unavailable", pid, reason });
   }
 
-  /** One pass over the loop threads; returns when the next pass is due. */
+  /**
+   * One pass; returns when the next is due. Every tick (gate/2, ≥ 1 ms) walks the kernel map,
+   * which both discovers new loop threads at once and reads every run phase; between walks only
+   * the threads that are due (being sampled, or crossing the gate) are looked up.
+   */
   private tick(): bigint {
     const t = now();
-    if (t >= this.nextRefreshNs) this.refreshThreads(t);
-    let wakeNs = t + this.init.schedule.tickNs;
     let phaseEnded = false;
-    for (const th of this.threads.values()) {
+    const look = (th: Tracked, phase: bigint | undefined) => {
       const st = this.pids.get(th.pid);
-      if (st?.kind !== "open") continue;
+      if (st?.kind !== "open") {
+        this.threads.delete(th.tid); // its process became unreadable or exited
+        return;
+      }
       const prevPhase = th.sched.phaseStartNs;
       const sampledBefore = th.sched.samplesInPhase > 0;
-      const phase = this.reader.runPhaseStart(th.tid);
       const d = decide(th.sched, phase, now(), this.init.schedule);
       if (phase !== prevPhase && sampledBefore) phaseEnded = true; // its block's event is on its way: flush
-      if (d.kind === "wait") {
-        if (d.untilNs < wakeNs) wakeNs = d.untilNs;
-        continue;
+      if (d.kind === "wait") th.dueNs = d.untilNs;
+      else {
+        this.sampleOne(th, st, d.periodNs);
+        th.dueNs = th.sched.nextDueNs ?? now();
       }
-      const startNs = this.sampleOne(th, st, d.periodNs);
-      if (startNs + d.periodNs < wakeNs) wakeNs = startNs + d.periodNs;
+    };
+    if (t >= this.nextWalkNs) {
+      this.nextWalkNs = t + this.init.schedule.tickNs;
+      const seen = new Set<number>();
+      for (const lt of this.reader.threads()) {
+        if (!this.pids.has(lt.pid) || (this.init.tid !== null && lt.tid !== this.init.tid)) continue;
+        this.tryOpen(lt.pid, t); // a loop thread exists, so Python is up: retry a pending open now
+        if (this.pids.get(lt.pid)?.kind !== "open") continue;
+        seen.add(lt.tid);
+        let th = this.threads.get(lt.tid);
+        if (th === undefined) {
+          th = { pid: lt.pid, tid: lt.tid, sched: idleSchedule(), dueNs: 0n };
+          this.threads.set(lt.tid, th);
+        }
+        look(th, lt.runPhaseStartNs);
+      }
+      for (const tid of this.threads.keys()) if (!seen.has(tid)) this.threads.delete(tid);
+      this.expirePending(t);
+    } else {
+      for (const th of this.threads.values()) if (th.dueNs <= t) look(th, this.reader.runPhaseStart(th.tid));
     }
+    let wakeNs = this.nextWalkNs;
+    for (const th of this.threads.values()) if (th.dueNs < wakeNs) wakeNs = th.dueNs;
     const end = now();
     const flush = Atomics.exchange(this.ctl, CTL.flush, 0) !== 0;
     const batchAge = this.batchSinceNs === undefined ? 0n : end - this.batchSinceNs;
@@ -152,12 +186,13 @@ class SamplerLoop {
       failed = e;
     }
     const t1 = now();
-    sampled(th.sched, t0);
+    sampled(th.sched, t0, periodNs);
     this.counters.reads++;
     this.counters.readNs += t1 - t0;
     if (failed !== undefined) {
       this.counters.errors++;
-      if (++st.errors >= MAX_CONSECUTIVE_ERRORS) this.giveUp(th.pid, `read stacks: ${describe(failed)}`);
+      if (!existsSync(`/proc/${th.pid}`)) this.forget(th.pid); // the target exited: the session says so, not us
+      else if (++st.errors >= MAX_CONSECUTIVE_ERRORS) this.giveUp(th.pid, `read stacks: ${describe(failed)}`);
       return t0;
     }
     st.errors = 0;
@@ -197,19 +232,8 @@ class SamplerLoop {
     return i;
   }
 
-  private refreshThreads(t: bigint): void {
-    this.nextRefreshNs = t + REFRESH_NS;
-    const seen = new Set<number>();
-    for (const lt of this.reader.threads()) {
-      if (!this.pids.has(lt.pid) || (this.init.tid !== null && lt.tid !== this.init.tid)) continue;
-      seen.add(lt.tid);
-      this.tryOpen(lt.pid, t); // a loop thread exists, so Python is up: retry a pending open now
-      if (!this.threads.has(lt.tid) && this.pids.get(lt.pid)?.kind === "open") {
-        this.threads.set(lt.tid, { pid: lt.pid, tid: lt.tid, sched: idleSchedule() });
-      }
-    }
-    for (const tid of this.threads.keys()) if (!seen.has(tid)) this.threads.delete(tid);
-    // A process whose loop threads all exited may be gone: drop its reader when /proc says so.
+  /** A process that never became readable Python: give up once its retries are spent. */
+  private expirePending(t: bigint): void {
     for (const [pid, st] of this.pids) {
       if (st.kind === "pending" && st.attempts + 1 >= OPEN_RETRIES && t >= st.nextTryNs) this.giveUp(pid, st.lastError);
     }

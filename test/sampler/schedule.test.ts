@@ -23,23 +23,38 @@ test("a young run phase is not sampled; the next look is exactly at the gate", (
   assert.deepEqual(decide(s, 990n * MS, 1015n * MS, c), { kind: "sample", periodNs: MS });
 });
 
-test("during a block: one read per interval, measured from the start of the last read", () => {
+test("during a block: one read per interval at a fixed rate; late wake-ups do not stretch the period", () => {
   const c = scheduleFor(4n * MS);
   const s = idleSchedule();
   assert.equal(decide(s, 0n, 2n * MS, c).kind, "sample");
-  sampled(s, 2n * MS);
+  sampled(s, 2n * MS, MS);
   assert.deepEqual(decide(s, 0n, 2n * MS + 300_000n, c), { kind: "wait", untilNs: 3n * MS });
-  assert.equal(decide(s, 0n, 3n * MS, c).kind, "sample");
+  assert.equal(decide(s, 0n, 3n * MS + 200_000n, c).kind, "sample"); // woke 0.2 ms late
+  sampled(s, 3n * MS + 200_000n, MS);
+  assert.equal(s.nextDueNs, 4n * MS); // still on the 1 ms grid
+});
+
+test("after a stall longer than a period the lost reads are skipped, not bursted", () => {
+  const c = scheduleFor(4n * MS);
+  const s = idleSchedule();
+  decide(s, 0n, 2n * MS, c);
+  sampled(s, 2n * MS, MS);
+  decide(s, 0n, 9n * MS, c);
+  sampled(s, 9n * MS, MS);
+  assert.equal(s.nextDueNs, 10n * MS);
+  decide(s, 0n, 10n * MS + 900_000n, c);
+  sampled(s, 10n * MS + 900_000n, MS); // due at 11 ms but only 0.1 ms later: at least period/4
+  assert.equal(s.nextDueNs, 11n * MS + 150_000n);
 });
 
 test("a new run phase resets the thread's state", () => {
   const c = scheduleFor(4n * MS);
   const s = idleSchedule();
   decide(s, 0n, 2n * MS, c);
-  sampled(s, 2n * MS);
+  sampled(s, 2n * MS, MS);
   assert.deepEqual(decide(s, 5n * MS, 5n * MS + 100n, c), { kind: "wait", untilNs: 6n * MS });
   assert.equal(s.samplesInPhase, 0);
-  assert.equal(s.lastSampleNs, undefined);
+  assert.equal(s.nextDueNs, undefined);
 });
 
 test("very long blocks back off by doubling, capped", () => {

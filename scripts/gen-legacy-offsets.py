@@ -56,4 +56,20 @@ out["runtime.tstate_hits"] = hits
 s1, s2 = "abc", "h\u00e9llo"
 out["unicode.ascii_data"] = next(o for o in range(16, 96, 8) if ctypes.string_at(id(s1) + o, 3) == b"abc")
 out["unicode.compact_data"] = next(o for o in range(16, 128, 8) if ctypes.string_at(id(s2) + o, 5) == "h\u00e9llo".encode("latin-1"))
+import asyncio
+
+
+async def _coro():
+    await asyncio.sleep(0)
+
+
+async def _task_probe():
+    t = asyncio.ensure_future(_coro())
+    t.set_name("probe")
+    out["task.coro"] = find(id(t), id(t.get_coro()), 256)
+    out["task.name"] = find(id(t), id(t.get_name()), 256)
+    await t
+
+
+asyncio.run(_task_probe())
 print(json.dumps(out))

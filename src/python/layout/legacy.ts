@@ -4,12 +4,12 @@ import type { PythonLayout, PythonVersion } from "./types.js";
 
 const minorTable = {
   // 3.8: PyInterpreterState.modules at 56; gilstate.tstate_current at _PyRuntime+1368.
-  8: { modules: 56, tstateCurrent: 1368, lasti: 104, instrKind: "lasti-bytes", localsplus: 360, gen: 96, lineFormat: "lnotab" },
+  8: { taskCoro: 112, taskName: 120, modules: 56, tstateCurrent: 1368, lasti: 104, instrKind: "lasti-bytes", localsplus: 360, gen: 96, lineFormat: "lnotab" },
   // 3.9: interp grew (ceval state moved in): modules at 856; tstate_current at 568.
-  9: { modules: 856, tstateCurrent: 568, lasti: 104, instrKind: "lasti-bytes", localsplus: 360, gen: 96, lineFormat: "lnotab" },
+  9: { taskCoro: 152, taskName: 160, modules: 856, tstateCurrent: 568, lasti: 104, instrKind: "lasti-bytes", localsplus: 360, gen: 96, lineFormat: "lnotab" },
   // 3.10: f_stacktop became int f_stackdepth, so f_gen/f_lasti moved up by 8; f_lasti counts
   // 2-byte code units; co_lnotab replaced by co_linetable (same slot, new format).
-  10: { modules: 856, tstateCurrent: 568, lasti: 96, instrKind: "lasti-units", localsplus: 352, gen: 88, lineFormat: "linetable310" },
+  10: { taskCoro: 160, taskName: 168, modules: 856, tstateCurrent: 568, lasti: 96, instrKind: "lasti-units", localsplus: 352, gen: 88, lineFormat: "linetable310" },
 } as const;
 
 export function legacyLayout(version: PythonVersion, t: (typeof minorTable)[8 | 9 | 10]): PythonLayout {
@@ -36,8 +36,8 @@ export function legacyLayout(version: PythonVersion, t: (typeof minorTable)[8 | 
       // _asyncio keeps a _RunningLoopHolder {rl_loop @16} under a key in the thread-state dict.
       loop: { kind: "tstate-dict", dict: 152, holderLoop: 16 },
       task: { kind: "current-tasks-dict" },
-      taskName: 0, // not read before 3.11 (best effort: loop thread only)
-      taskCoro: 0,
+      taskName: t.taskName, // TaskObj fields, found live by scripts/gen-legacy-offsets.py
+      taskCoro: t.taskCoro,
       genFrame: { kind: "pointer", offset: 16 }, // PyGenObject.gi_frame
     },
   };

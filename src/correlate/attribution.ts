@@ -3,7 +3,7 @@
 // there are none; detection never waits on it for longer than the bounded high-water wait.
 import { ToolError } from "../errors.js";
 import { SourceCache } from "../python/source.js";
-import { findMapFd, retainMap, RUN_PHASE_MAP, Sampler, scheduleFor, type SamplerCounters, type ScheduleConfig } from "../sampler/index.js";
+import { findMapFd, retainMap, RUN_PHASE_MAP, Sampler, scheduleFor, type SamplerCounters, type ScheduleConfig, type StackSample } from "../sampler/index.js";
 import { Correlator, type Attribution, type BlockWindow } from "./correlator.js";
 import type { SourceLine } from "./group.js";
 
@@ -27,6 +27,8 @@ export interface StackAttributionOptions {
   sourceLine?: SourceLine;
   /** Human notices, e.g. "stacks unavailable for 1234: not a Python process". */
   onNotice?: (message: string) => void;
+  /** A tap on every sample as it arrives (diagnostics, tests); the correlator gets them anyway. */
+  onSamples?: (samples: readonly StackSample[]) => void;
 }
 
 export interface AttributionStats {
@@ -80,7 +82,10 @@ export class StackAttribution {
     sampler = await Sampler.start(
       { mapFd: map.fd, pids: o.pids, tid: o.tid ?? null, schedule },
       {
-        onSamples: (samples, hwm) => correlator.ingest(samples, hwm),
+        onSamples: (samples, hwm) => {
+          o.onSamples?.(samples);
+          correlator.ingest(samples, hwm);
+        },
         onUnavailable: (pid, reason) => {
           correlator.markUnavailable(pid, reason);
           o.onNotice?.(pid === "all" ? `stacks unavailable: ${reason}` : `stacks unavailable for ${pid}: ${reason}`);

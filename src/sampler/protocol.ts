@@ -42,6 +42,9 @@ export interface SamplerCounters {
   straddled: number; // reads discarded: the run phase ended while reading
   missing: number; // the thread had no Python thread state
   errors: number; // reads that threw
+  wakes: number; // sleeps that ran to their timeout
+  wakeLateNs: bigint; // total time those wake-ups came after their due time (scheduler latency)
+  wakeLateMaxNs: bigint;
 }
 
 export type FromWorker =
@@ -52,5 +55,5 @@ export type FromWorker =
   | { kind: "closed" };
 
 export function zeroCounters(): SamplerCounters {
-  return { lookups: 0, reads: 0, readNs: 0n, kept: 0, torn: 0, straddled: 0, missing: 0, errors: 0 };
+  return { lookups: 0, reads: 0, readNs: 0n, kept: 0, torn: 0, straddled: 0, missing: 0, errors: 0, wakes: 0, wakeLateNs: 0n, wakeLateMaxNs: 0n };
 }

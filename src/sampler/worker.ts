@@ -11,7 +11,10 @@ import { RunPhaseReader } from "./run-phase.js";
 import { decide, idleSchedule, sampled, type ThreadSchedule } from "./schedule.js";
 import type { SampleFrame } from "./types.js";
 
-const OPEN_RETRIES = 10; // a launched child may not have exec'd Python yet when it is added
+// A launched child may not have exec'd Python when it is added, so a failed open is retried; but
+// once the process runs an event loop (a thread is in the kernel map) Python is initialised, so
+// OPEN_RETRIES more failures (one per OPEN_RETRY_NS, against torn reads) are final.
+const OPEN_RETRIES = 2;
 const OPEN_RETRY_NS = 100_000_000n;
 const MAX_CONSECUTIVE_ERRORS = 50; // then the process is treated as gone / unreadable
 
@@ -70,7 +73,12 @@ class SamplerLoop {
       this.drainMessages();
       const wakeNs = this.tick();
       const sleepNs = wakeNs - now();
-      if (sleepNs > 0n) Atomics.wait(this.ctl, CTL.wake, seq, Number(sleepNs) / 1e6);
+      if (sleepNs > 0n && Atomics.wait(this.ctl, CTL.wake, seq, Number(sleepNs) / 1e6) === "timed-out") {
+        const late = now() - wakeNs;
+        this.counters.wakes++;
+        this.counters.wakeLateNs += late;
+        if (late > this.counters.wakeLateMaxNs) this.counters.wakeLateMaxNs = late;
+      }
     }
     this.post(now(), true);
     this.close();
@@ -90,18 +98,34 @@ class SamplerLoop {
   private addPid(pid: number): void {
     if (this.pids.has(pid)) return;
     this.pids.set(pid, { kind: "pending", attempts: 0, nextTryNs: 0n, lastError: "" });
-    this.tryOpen(pid, now());
+    this.tryOpen(pid, now(), false);
   }
 
-  private tryOpen(pid: number, t: bigint): void {
+  /** `looping`: the process has a loop thread now, so failures count toward giving up. */
+  private tryOpen(pid: number, t: bigint, looping: boolean): void {
     const st = this.pids.get(pid);
     if (st === undefined || st.kind !== "pending" || t < st.nextTryNs) return;
     try {
-      this.pids.set(pid, { kind: "open", py: openPython(pid), errors: 0 });
+      const py = openPython(pid);
+      this.pids.set(pid, { kind: "open", py, errors: 0 });
+      this.warm(py);
     } catch (e) {
       const reason = describe(e);
-      if (isFinal(e) || st.attempts + 1 >= OPEN_RETRIES) this.giveUp(pid, reason);
-      else this.pids.set(pid, { kind: "pending", attempts: st.attempts + 1, nextTryNs: t + OPEN_RETRY_NS, lastError: reason });
+      const attempts = looping ? st.attempts + 1 : st.attempts;
+      if (isFinal(e) || attempts >= OPEN_RETRIES) this.giveUp(pid, reason);
+      else this.pids.set(pid, { kind: "pending", attempts, nextTryNs: t + OPEN_RETRY_NS, lastError: reason });
+    }
+  }
+
+  /**
+   * Read every thread once, now: the first read of a process is ~10× slower (cold code-object and
+   * line-table caches, unoptimised JS), long enough to outlast a short block and be discarded.
+   */
+  private warm(py: PythonProcess): void {
+    try {
+      py.threads();
+    } catch {
+      // best effort: a torn warm-up read costs nothing; real reads report their own errors
     }
   }
 
@@ -150,7 +174,7 @@ class SamplerLoop {
       const seen = new Set<number>();
       for (const lt of this.reader.threads()) {
         if (!this.pids.has(lt.pid) || (this.init.tid !== null && lt.tid !== this.init.tid)) continue;
-        this.tryOpen(lt.pid, t); // a loop thread exists, so Python is up: retry a pending open now
+        this.tryOpen(lt.pid, t, true); // a loop thread exists, so Python is up: retry a pending open now
         if (this.pids.get(lt.pid)?.kind !== "open") continue;
         seen.add(lt.tid);
         let th = this.threads.get(lt.tid);
@@ -161,7 +185,6 @@ class SamplerLoop {
         look(th, lt.runPhaseStartNs);
       }
       for (const tid of this.threads.keys()) if (!seen.has(tid)) this.threads.delete(tid);
-      this.expirePending(t);
     } else {
       for (const th of this.threads.values()) if (th.dueNs <= t) look(th, this.reader.runPhaseStart(th.tid));
     }
@@ -230,13 +253,6 @@ class SamplerLoop {
       this.stackIndex.set(key, i);
     }
     return i;
-  }
-
-  /** A process that never became readable Python: give up once its retries are spent. */
-  private expirePending(t: bigint): void {
-    for (const [pid, st] of this.pids) {
-      if (st.kind === "pending" && st.attempts + 1 >= OPEN_RETRIES && t >= st.nextTryNs) this.giveUp(pid, st.lastError);
-    }
   }
 
   /** Post the batch (possibly empty) with the high-water mark `hwmNs`: every later read starts after it. */

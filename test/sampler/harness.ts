@@ -6,8 +6,11 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { LoopGapProbe, type GapEvent } from "../../src/probes/loop-gap/index.js";
 import { StackAttribution, type Attribution, type AttributionStats } from "../../src/correlate/index.js";
+import type { StackSample } from "../../src/sampler/index.js";
 
-export const BLOCKS_PY = join(fileURLToPath(new URL(".", import.meta.url)), "../../../test/fixtures/blocks/blocks.py");
+const FIXTURES = join(fileURLToPath(new URL(".", import.meta.url)), "../../../test/fixtures/blocks");
+export const BLOCKS_PY = join(FIXTURES, "blocks.py");
+export const NOT_PYTHON = join(FIXTURES, "not_python.mjs");
 
 export const PYENV = ["3.11.7", "3.12.1", "3.13.0"].map((v) => `/root/.pyenv/versions/${v}/bin/python3`);
 export const DEBIAN_PY311 = "/usr/bin/python3.11"; // has python3-uvloop
@@ -30,16 +33,19 @@ export interface Run {
   events: Attributed[];
   notices: string[];
   stats: AttributionStats;
+  samples: StackSample[]; // every sample the sampler produced, in arrival order
   cpu: { userUs: number; systemUs: number; wallMs: number };
 }
 
 export interface RunOptions {
   thresholdNs: bigint;
   intervalNs?: bigint;
+  gateNs?: bigint;
+  script?: string; // default blocks.py
 }
 
-export async function runFixture(python: string, config: object, o: RunOptions): Promise<Run> {
-  const child = spawn(python, [BLOCKS_PY, JSON.stringify(config)], { stdio: ["pipe", "pipe", "pipe"] });
+export async function runFixture(command: string, config: object, o: RunOptions): Promise<Run> {
+  const child = spawn(command, [o.script ?? BLOCKS_PY, JSON.stringify(config)], { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const truth: Truth[] = [];
@@ -62,11 +68,14 @@ export async function runFixture(python: string, config: object, o: RunOptions):
     const pid = await Promise.race([ready, done.then(() => 0)]);
     probe = await LoopGapProbe.open({ pids: [pid], thresholdNs: o.thresholdNs, stats: false });
     const notices: string[] = [];
+    const samples: StackSample[] = [];
     attribution = await StackAttribution.start({
       pids: [pid],
       thresholdNs: o.thresholdNs,
       ...(o.intervalNs === undefined ? {} : { intervalNs: o.intervalNs }),
+      ...(o.gateNs === undefined ? {} : { gateNs: o.gateNs }),
       onNotice: (m) => notices.push(m),
+      onSamples: (s) => samples.push(...s),
     });
     const at = attribution;
     const events: Attributed[] = [];
@@ -88,7 +97,7 @@ export async function runFixture(python: string, config: object, o: RunOptions):
     await consumed;
     await probe.whenClosed();
     probe = undefined;
-    return { pid, truth, events, notices, stats, cpu: { userUs: cpu.user, systemUs: cpu.system, wallMs: Date.now() - wall0 } };
+    return { pid, truth, events, notices, stats, samples, cpu: { userUs: cpu.user, systemUs: cpu.system, wallMs: Date.now() - wall0 } };
   } finally {
     await attribution?.close();
     probe?.close();

@@ -101,6 +101,7 @@ export function layoutFromDebugOffsets(version: PythonVersion, raw: Uint8Array, 
       ownerGenerator: 1, localsplus: f(p.localsplus),
       stacktop: sp === null ? { kind: "index", offset: 64 } : { kind: "pointer", offset: sp }, // 3.13 int stacktop @64
       gen: null,
+      bottom: { kind: "shim" },
     },
     code: {
       headerSize: f(p.codeAdaptive), filename: f(p.filename), name: f(p.name), qualname: f(p.qualname),

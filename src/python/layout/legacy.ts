@@ -22,6 +22,8 @@ export function legacyLayout(version: PythonVersion, t: (typeof minorTable)[8 | 
     frame: {
       size: t.localsplus, previous: 24, code: 32, codeTagMask: ~0n, instr: t.lasti, instrKind: t.instrKind,
       owner: null, ownerNoCode: 3, ownerGenerator: 1, localsplus: t.localsplus, stacktop: null, gen: t.gen,
+      // heap frames: a frame being freed (to co_zombieframe) has refcount 0
+      bottom: { kind: "live-refcount" },
     },
     code: {
       headerSize: 128, filename: 104, name: 112, qualname: null, linetable: 120, lineFormat: t.lineFormat,

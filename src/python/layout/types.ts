@@ -73,6 +73,8 @@ export interface PythonLayout {
     localsplus: number;
     stacktop: { kind: "index"; offset: number } | { kind: "pointer"; offset: number } | null;
     gen: number | null; // 3.8–3.10 f_gen
+    /** How a complete chain ends (torn reads often end early on a NULL `previous`). */
+    bottom: { kind: "shim" } | { kind: "entry-flag"; offset: number } | { kind: "live-refcount" };
   };
   readonly code: {
     headerSize: number; // bytes copied per code object

@@ -19,6 +19,7 @@ export function layout311(version: PythonVersion): PythonLayout {
       // prev_instr 56, stacktop 64, is_entry 68, owner 69, localsplus 72
       size: 72, previous: 48, code: 32, codeTagMask: ~0n, instr: 56, instrKind: "instr-pointer",
       owner: 69, ownerNoCode: 3, ownerGenerator: 1, localsplus: 72, stacktop: { kind: "index", offset: 64 }, gen: null,
+      bottom: { kind: "entry-flag", offset: 68 }, // the thread's first frame was entered from C: is_entry
     },
     code: {
       headerSize: 192, filename: 112, name: 120, qualname: 128, linetable: 136, lineFormat: "locations",

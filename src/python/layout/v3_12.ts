@@ -18,6 +18,7 @@ export function layout312(version: PythonVersion): PythonLayout {
       // prev_instr 56, stacktop 64, return_offset 68, owner 70, localsplus 72
       size: 72, previous: 8, code: 0, codeTagMask: ~0n, instr: 56, instrKind: "instr-pointer",
       owner: 70, ownerNoCode: 3, ownerGenerator: 1, localsplus: 72, stacktop: { kind: "index", offset: 64 }, gen: null,
+      bottom: { kind: "shim" }, // 3.12+: every C→Python entry pushes an owner-CSTACK shim frame
     },
     code: {
       headerSize: 200, filename: 112, name: 120, qualname: 128, linetable: 136, lineFormat: "locations",

@@ -1,15 +1,15 @@
-// tracefs: where it is (or that blocksnoop will mount it), which wait-syscall tracepoints exist,
-// and whether a program really attaches to one.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+// tracefs: where it is (or that blocksnoop will mount it), and which wait-syscall tracepoints exist.
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { TracepointLink, tracefsFromMountinfo, tracefsRoot, type Program } from "../bpf/index.js";
+// bpf/tracefs.ts is plain file handling: importing it does not load the FFI (koffi).
+import { tracefsFromMountinfo, tracefsRoot } from "../bpf/tracefs.js";
 import { isToolError } from "../errors.js";
 import { WAIT_SYSCALLS } from "../probes/loop-gap/syscalls.js";
 
 /** The probe's own list, so the doctor checks exactly what the loop-gap probe attaches to. */
 const WAIT_NAMES: readonly string[] = WAIT_SYSCALLS.map((s) => s.name);
 import { fail, ok, warn, type Check } from "./check.js";
-import { loadTrivialProgram } from "./bpf.js";
+import { readText } from "./procfs.js";
 
 const MOUNT_HINT = "mount -t tracefs nodev /sys/kernel/tracing (in a container: mount the host's /sys/kernel/tracing, or run privileged)";
 
@@ -29,7 +29,8 @@ function readable(dir: string): string | undefined {
 
 /** Find tracefs; mount it (as blocksnoop itself does at start) only when allowed to (`mayMount`). */
 export function locateTracefs(mayMount: boolean): TracefsResult {
-  const found = tracefsFromMountinfo(readFileSync("/proc/self/mountinfo", "utf8"));
+  const mountinfo = readText("/proc/self/mountinfo");
+  const found = mountinfo.ok ? tracefsFromMountinfo(mountinfo.text) : undefined;
   if (found !== undefined) {
     const err = readable(join(found, "events"));
     if (err === undefined) return { check: ok("tracefs", `mounted at ${found}`), root: found };
@@ -64,24 +65,4 @@ export function waitTracepointsCheck(root: string | undefined): Check {
   const tail = absent.length === 0 ? "" : `; absent: ${absent.join(", ")}`;
   if (!present.some((s) => s.startsWith("epoll"))) return fail("wait-tracepoints", `no epoll tracepoint${tail}`, "use a kernel with CONFIG_FTRACE_SYSCALLS=y");
   return ok("wait-tracepoints", `present: ${present.join(", ")}${tail}`);
-}
-
-/** Attach a trivial program to the first wait tracepoint and detach it at once. */
-export function attachCheck(root: string | undefined, bpfUsable: boolean): Check {
-  if (root === undefined || !bpfUsable) return warn("tracepoint-attach", "not checked: needs working bpf() and tracefs", "fix the checks above first");
-  const first = presentWaitSyscalls(root)[0];
-  if (first === undefined) return warn("tracepoint-attach", "not checked: no wait-syscall tracepoint", "see the wait-tracepoints check");
-  let prog: Program | undefined;
-  try {
-    prog = loadTrivialProgram("doctor_attach");
-    const link = TracepointLink.attach(prog, "syscalls", `sys_enter_${first}`);
-    if (link === undefined) return fail("tracepoint-attach", `syscalls/sys_enter_${first} vanished`, "see the tracefs check");
-    link.close();
-    return ok("tracepoint-attach", `attached a program to syscalls/sys_enter_${first} (via ${link.via === "link" ? "a BPF link" : "perf ioctl"}) and detached it`);
-  } catch (e) {
-    const perm = isToolError(e) && e.kind === "permission";
-    return fail("tracepoint-attach", isToolError(e) ? e.chain() : String(e), perm ? "grant CAP_PERFMON (or run as root)" : "see the bpf checks");
-  } finally {
-    prog?.close();
-  }
 }

@@ -31,6 +31,7 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
     watcher = await Watcher.open(
       { pids: o.pids, tid: o.tid, thresholdMs: o.thresholdMs, stats: o.stats, stacks: o.stacks, sampleIntervalMs: o.sampleIntervalMs, errorThresholdMs: o.errorThresholdMs },
       attributors,
+      (text) => sinks.notice(text),
     );
     const w = watcher;
     if (o.command.length > 0) {

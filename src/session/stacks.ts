@@ -1,4 +1,24 @@
-// stacks: the attributor factory the CLI uses (sampler + correlator). Filled in when the sampler lands.
+// stacks: the attributor the CLI uses — the sampler worker (gated by the probe's run-phase map)
+// and the correlator (exact block windows), from correlate/.
+import { StackAttribution } from "../correlate/attribution.js";
 import type { AttributorFactory } from "./watcher.js";
 
-export const stackAttributors: AttributorFactory | undefined = undefined;
+export const stackAttributors: AttributorFactory = async (_probe, cfg, notice) => {
+  const a = await StackAttribution.start({
+    pids: cfg.pids,
+    tid: cfg.tid ?? null,
+    thresholdNs: BigInt(Math.round(cfg.thresholdMs * 1e6)),
+    intervalNs: BigInt(Math.round(cfg.sampleIntervalMs * 1e6)),
+    onNotice: notice,
+  });
+  return {
+    addPid: (pid) => a.addPid(pid),
+    attribute: async (gap) => {
+      const r = await a.attribute(gap);
+      // The original tool reported `source` stripped of indentation; so do we.
+      const stacks = r.stacks?.map((s) => ({ ...s, frames: s.frames.map((f) => ({ ...f, source: f.source?.trim() ?? null })) })) ?? null;
+      return { stacks, task: r.task, samples: r.samples, status: r.status };
+    },
+    close: () => a.close(),
+  };
+};

@@ -27,7 +27,7 @@ export interface StackAttributor {
   attribute(gap: GapEvent): Promise<Attribution>;
   close(): Promise<void>;
 }
-export type AttributorFactory = (probe: LoopGapProbe, cfg: WatchConfig) => Promise<StackAttributor>;
+export type AttributorFactory = (probe: LoopGapProbe, cfg: WatchConfig, notice: (text: string) => void) => Promise<StackAttributor>;
 
 const NO_STACKS: Attribution = { stacks: null, task: null, samples: 0, status: { kind: "disabled" } };
 
@@ -45,7 +45,7 @@ export class Watcher {
     private readonly attributor: StackAttributor | undefined,
   ) {}
 
-  static async open(cfg: WatchConfig, attributors?: AttributorFactory): Promise<Watcher> {
+  static async open(cfg: WatchConfig, attributors?: AttributorFactory, notice: (text: string) => void = () => {}): Promise<Watcher> {
     const events = !cfg.stats || cfg.thresholdMs > 0;
     const probe = await LoopGapProbe.open({
       pids: cfg.pids,
@@ -55,7 +55,7 @@ export class Watcher {
     });
     let attributor: StackAttributor | undefined;
     try {
-      if (cfg.stacks && attributors !== undefined) attributor = await attributors(probe, cfg);
+      if (cfg.stacks && attributors !== undefined) attributor = await attributors(probe, cfg, notice);
     } catch (e) {
       probe.close();
       throw e;

@@ -154,7 +154,8 @@ export function splitCommand(argv: readonly string[]): { own: string[]; command:
       continue;
     }
     if (i === 0 && (a === "dump" || a === "doctor")) return { own: [...argv], command: [] };
-    if (!/^[0-9]+$/.test(a)) return { own: argv.slice(0, i), command: argv.slice(i) };
+    // "12abc" is a mistyped PID, not a command to launch.
+    if (!/^[0-9]/.test(a)) return { own: argv.slice(0, i), command: argv.slice(i) };
   }
   return { own: [...argv], command: [] };
 }

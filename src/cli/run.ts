@@ -23,7 +23,9 @@ function streams(): Streams {
 async function dispatch(o: Options, io: Streams): Promise<number> {
   switch (o.mode) {
     case "watch": {
-      // Loaded on demand: --help and usage errors never load the FFI or touch the kernel.
+      // Loaded on demand: --help, usage errors and missing privileges never load the FFI.
+      const { preflight } = await import("../session/preflight.js");
+      preflight(o);
       const { runWatch } = await import("../session/run.js");
       const { stackAttributors } = await import("../session/stacks.js");
       return exitCode(await runWatch(o, io, stackAttributors));

@@ -28,9 +28,10 @@ export function openLogFile(path: string): number {
     const fd = fs.openSync(path, "a", 0o640);
     return fd;
   } catch (e) {
+    // A bad --log-file is bad input: one line naming the path and the reason, exit code 2.
     const code = (e as NodeJS.ErrnoException).code ?? "";
-    const why = code === "ENOENT" ? "its directory does not exist" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : code;
-    throw new ToolError("io", `cannot write log file ${path}: ${why}`, { cause: e });
+    const why = code === "ENOENT" ? "its directory does not exist" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : code === "EROFS" ? "read-only file system" : (code || String(e));
+    throw new ToolError("usage", `--log-file: cannot write ${path}: ${why}`);
   }
 }
 

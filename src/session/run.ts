@@ -3,21 +3,15 @@
 // the summary, flush and close every sink, release every BPF object.
 import type { WatchOptions } from "../cli/options.js";
 import type { Outcome } from "../cli/exit-code.js";
-import { ToolError } from "../errors.js";
 import { SummaryBuilder } from "../report/summary.js";
 import { launch, type Launched } from "./launch.js";
-import { checkBpfPrivileges } from "./privileges.js";
+import { preflight } from "./preflight.js";
 import { buildSinks, type Streams } from "./sinks.js";
-import { checkTarget, hasThread, isAlive } from "./target.js";
+import { isAlive } from "./target.js";
 import { Watcher, type AttributorFactory } from "./watcher.js";
 
 export async function runWatch(o: WatchOptions, io: Streams, attributors?: AttributorFactory): Promise<Outcome> {
-  checkBpfPrivileges();
-  for (const pid of o.pids) checkTarget(pid);
-  const firstPid = o.pids[0];
-  if (o.tid !== undefined && firstPid !== undefined && !hasThread(firstPid, o.tid)) {
-    throw new ToolError("usage", `--tid ${o.tid} is not a thread of process ${firstPid}`);
-  }
+  preflight(o);
 
   const monoAtStartMs = Number(process.hrtime.bigint()) / 1e6;
   const wallAtStartMs = Date.now();

@@ -58,7 +58,7 @@ test("cli snapshot: not root (run as an unprivileged user)", (t) => {
   try {
     fs.cpSync(path.join(repoRoot, "dist/src"), path.join(tmp, "dist/src"), { recursive: true });
     fs.cpSync(path.join(repoRoot, "package.json"), path.join(tmp, "package.json"));
-    for (const m of ["commander", "koffi"]) fs.cpSync(path.join(repoRoot, "node_modules", m), path.join(tmp, "node_modules", m), { recursive: true });
+    for (const m of ["commander", "koffi", "@koromix"]) fs.cpSync(path.join(repoRoot, "node_modules", m), path.join(tmp, "node_modules", m), { recursive: true });
     fs.chmodSync(tmp, 0o755);
     const args = ["1"];
     const r = runCli(args, { cwd: tmp, bin: path.join(tmp, path.relative(repoRoot, cliPath)), prefix: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] });

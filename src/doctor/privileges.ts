@@ -25,29 +25,32 @@ export function capabilityChecks(caps: bigint | undefined): Check[] {
   return [bpf, ptrace];
 }
 
-export function sysctlChecks(caps: bigint | undefined): Check[] {
+/** Reads an integer sysctl by its /proc/sys path; tests pass a table. */
+export type SysctlReader = (path: string) => number | undefined;
+
+export function sysctlChecks(caps: bigint | undefined, read: SysctlReader = readInt): Check[] {
   const mask = caps ?? 0n;
-  return [unprivilegedBpf(mask), perfParanoid(mask), ptraceScope(mask)];
+  return [unprivilegedBpf(mask, read), perfParanoid(mask, read), ptraceScope(mask, read)];
 }
 
-function unprivilegedBpf(caps: bigint): Check {
-  const v = readInt("/proc/sys/kernel/unprivileged_bpf_disabled");
+function unprivilegedBpf(caps: bigint, read: SysctlReader): Check {
+  const v = read("/proc/sys/kernel/unprivileged_bpf_disabled");
   const detail = `kernel.unprivileged_bpf_disabled = ${v ?? "absent"}`;
   if (hasCap(caps, "BPF") || hasCap(caps, "SYS_ADMIN")) return ok("unprivileged-bpf", `${detail} (no effect with CAP_BPF/CAP_SYS_ADMIN)`);
   // Tracing program types need CAP_BPF + CAP_PERFMON whatever this says; it only opens socket filters.
   return warn("unprivileged-bpf", `${detail}; tracing programs need CAP_BPF anyway`, ROOT_HINT);
 }
 
-function perfParanoid(caps: bigint): Check {
-  const v = readInt("/proc/sys/kernel/perf_event_paranoid");
+function perfParanoid(caps: bigint, read: SysctlReader): Check {
+  const v = read("/proc/sys/kernel/perf_event_paranoid");
   const detail = `kernel.perf_event_paranoid = ${v ?? "absent"}`;
   if (hasCap(caps, "PERFMON") || hasCap(caps, "SYS_ADMIN")) return ok("perf-paranoid", `${detail} (no effect with CAP_PERFMON/CAP_SYS_ADMIN)`);
   if (v !== undefined && v <= -1) return ok("perf-paranoid", `${detail}: tracepoint perf events open without CAP_PERFMON`);
   return warn("perf-paranoid", `${detail}: opening tracepoint perf events needs CAP_PERFMON`, ROOT_HINT);
 }
 
-function ptraceScope(caps: bigint): Check {
-  const v = readInt("/proc/sys/kernel/yama/ptrace_scope");
+function ptraceScope(caps: bigint, read: SysctlReader): Check {
+  const v = read("/proc/sys/kernel/yama/ptrace_scope");
   const ptrace = hasCap(caps, "SYS_PTRACE");
   if (v === undefined) return ok("ptrace-scope", "Yama not enabled: classic ptrace rules (same user, or CAP_SYS_PTRACE)");
   const detail = `kernel.yama.ptrace_scope = ${v}`;

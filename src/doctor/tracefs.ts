@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { tracefsFromMountinfo, tracefsRoot } from "../bpf/tracefs.js";
 import { isToolError } from "../errors.js";
 import { WAIT_SYSCALLS } from "../probes/loop-gap/syscalls.js";
+import { fail, ok, warn, type Check } from "./check.js";
+import { readText } from "./procfs.js";
 
 /** The probe's own list, so the doctor checks exactly what the loop-gap probe attaches to. */
 const WAIT_NAMES: readonly string[] = WAIT_SYSCALLS.map((s) => s.name);
-import { fail, ok, warn, type Check } from "./check.js";
-import { readText } from "./procfs.js";
 
 const MOUNT_HINT = "mount -t tracefs nodev /sys/kernel/tracing (in a container: mount the host's /sys/kernel/tracing, or run privileged)";
 
@@ -27,21 +27,39 @@ function readable(dir: string): string | undefined {
   }
 }
 
+/** What locating tracefs looks at and does; the live one reads this machine, tests pass their own. */
+export interface TracefsEnv {
+  mountinfo(): string | undefined;
+  readable(dir: string): string | undefined; // undefined when readable, else the error code
+  exists(path: string): boolean;
+  mount(): string; // mount it where blocksnoop would, return the root; throws when it cannot
+}
+
+const LIVE: TracefsEnv = {
+  mountinfo: () => {
+    const r = readText("/proc/self/mountinfo");
+    return r.ok ? r.text : undefined;
+  },
+  readable,
+  exists: existsSync,
+  mount: tracefsRoot, // the toolkit's own lookup: mounts at /sys/kernel/tracing when needed
+};
+
 /** Find tracefs; mount it (as blocksnoop itself does at start) only when allowed to (`mayMount`). */
-export function locateTracefs(mayMount: boolean): TracefsResult {
-  const mountinfo = readText("/proc/self/mountinfo");
-  const found = mountinfo.ok ? tracefsFromMountinfo(mountinfo.text) : undefined;
+export function locateTracefs(mayMount: boolean, env: TracefsEnv = LIVE): TracefsResult {
+  const mountinfo = env.mountinfo();
+  const found = mountinfo === undefined ? undefined : tracefsFromMountinfo(mountinfo);
   if (found !== undefined) {
-    const err = readable(join(found, "events"));
+    const err = env.readable(join(found, "events"));
     if (err === undefined) return { check: ok("tracefs", `mounted at ${found}`), root: found };
     return { check: fail("tracefs", `mounted at ${found}, but ${found}/events is not readable (${err})`, "run as root: tracefs is readable by root only"), root: undefined };
   }
-  if (existsSync("/sys/kernel/debug/tracing/events")) return { check: ok("tracefs", "reachable through debugfs at /sys/kernel/debug/tracing"), root: "/sys/kernel/debug/tracing" };
+  if (env.exists("/sys/kernel/debug/tracing/events")) return { check: ok("tracefs", "reachable through debugfs at /sys/kernel/debug/tracing"), root: "/sys/kernel/debug/tracing" };
   if (!mayMount) {
     return { check: fail("tracefs", "not mounted; blocksnoop mounts it at /sys/kernel/tracing when it starts, which needs CAP_SYS_ADMIN", MOUNT_HINT), root: undefined };
   }
   try {
-    const root = tracefsRoot(); // the toolkit's own lookup: mounts at /sys/kernel/tracing
+    const root = env.mount();
     return { check: ok("tracefs", `was not mounted: mounted it at ${root}, as blocksnoop does when it starts`), root };
   } catch (e) {
     return { check: fail("tracefs", `not mounted, and mounting failed: ${isToolError(e) ? e.chain() : String(e)}`, MOUNT_HINT), root: undefined };

@@ -2,11 +2,12 @@
 // the tool's main loop. Each tick: look up every loop thread's run-phase start in the kernel map;
 // read the stack of those whose phase is older than the gate; post samples in batches with the
 // high-water mark; sleep in Atomics.wait until the next thing is due (or the main thread wakes us).
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { isToolError } from "../errors.js";
 import { openPython, type PythonProcess } from "../python/index.js";
 import { CTL, zeroCounters, type FromWorker, type ToWorker, type WireSample, type WorkerInit } from "./protocol.js";
+import { parseNsPid } from "./ns.js";
 import { RunPhaseReader } from "./run-phase.js";
 import { decide, idleSchedule, sampled, type ThreadSchedule } from "./schedule.js";
 import type { SampleFrame } from "./types.js";
@@ -25,7 +26,8 @@ type PidState =
 
 interface Tracked {
   pid: number;
-  tid: number;
+  tid: number; // as the kernel (and the block events) see it
+  nsTid: number; // as the target's pid namespace sees it: what CPython records
   sched: ThreadSchedule;
   dueNs: bigint; // next look between map walks
 }
@@ -179,7 +181,7 @@ class SamplerLoop {
         seen.add(lt.tid);
         let th = this.threads.get(lt.tid);
         if (th === undefined) {
-          th = { pid: lt.pid, tid: lt.tid, sched: idleSchedule(), dueNs: 0n };
+          th = { pid: lt.pid, tid: lt.tid, nsTid: namespaceTid(lt.pid, lt.tid), sched: idleSchedule(), dueNs: 0n };
           this.threads.set(lt.tid, th);
         }
         look(th, lt.runPhaseStartNs);
@@ -204,7 +206,7 @@ class SamplerLoop {
     let sample: ReturnType<PythonProcess["sampleThread"]> = null;
     let failed: unknown;
     try {
-      sample = st.py.sampleThread(th.tid);
+      sample = st.py.sampleThread(th.nsTid);
     } catch (e) {
       failed = e;
     }
@@ -271,6 +273,14 @@ class SamplerLoop {
     for (const st of this.pids.values()) if (st.kind === "open") st.py.close();
     this.pids.clear();
     this.init.port.close();
+  }
+}
+
+function namespaceTid(pid: number, tid: number): number {
+  try {
+    return parseNsPid(readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8")) ?? tid;
+  } catch {
+    return tid; // the thread just exited: its reads will come back empty
   }
 }
 

@@ -66,7 +66,7 @@ for (const python of PYENV) {
       const e = eventFor(run, b);
       return e !== undefined && dominantHas(e, "short_block");
     }).length;
-    assert.ok(hits >= Math.ceil(0.95 * blocks.length), `${hits}/${blocks.length} short blocks attributed: ${blocks.map((b) => describe(eventFor(run, b))).slice(0, 5).join("; ")}`);
+    assert.ok(hits >= Math.ceil(0.95 * blocks.length), `${hits}/${blocks.length} short blocks attributed (${run.notices.join("; ")}): ${blocks.map((b) => describe(eventFor(run, b))).slice(0, 5).join("; ")}`);
   });
 }
 

@@ -104,3 +104,16 @@ test("doctor as an unprivileged user: missing capabilities with hints, exit 5", 
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test("the doctor's checks leave no file descriptor behind (maps, programs, perf events, links)", async (t) => {
+  if (!requireRoot(t)) return;
+  const { systemChecks } = await import("../../src/doctor/index.js");
+  const { targetChecks } = await import("../../src/doctor/target.js");
+  const { readerChecks } = await import("../../src/doctor/target-memory.js");
+  await systemChecks(); // first run loads koffi and libc, which keep their own descriptors
+  const before = fs.readdirSync("/proc/self/fd").length;
+  const checks = await systemChecks();
+  checks.push(...targetChecks(process.pid, readerChecks).checks);
+  assert.equal(checks.find((c) => c.id === "tracepoint-attach")?.status, "ok");
+  assert.equal(fs.readdirSync("/proc/self/fd").length, before);
+});

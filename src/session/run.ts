@@ -31,7 +31,10 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
     if (o.command.length > 0) {
       launched = await launch(o.command, o.user);
       w.addPid(launched.pid);
+      sinks.notice(`watching ${o.command.join(" ")} (pid ${launched.pid}), ${describe(o)}`);
       launched.resume();
+    } else {
+      sinks.notice(`watching pid ${o.pids.join(", ")}, ${describe(o)}; Ctrl-C to stop`);
     }
 
     const consumed = (async () => {
@@ -54,6 +57,7 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
     cleanups.push(() => clearInterval(tick));
 
     const outcome = await waitForEnd(o, launched, sinks, cleanups);
+    if (o.stats) sinks.stats(w.statsRecord()); // the final numbers, read before the maps are freed
     w.probe.close(); // ends the event stream once what the kernel already produced is delivered
     await consumed;
     const dropped = w.dropped();
@@ -70,6 +74,11 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
       await sinks.close();
     }
   }
+}
+
+function describe(o: WatchOptions): string {
+  if (o.stats) return o.thresholdMs > 0 ? `every loop iteration, and blocks ≥ ${o.thresholdMs} ms` : "every loop iteration";
+  return `blocks ≥ ${o.thresholdMs} ms${o.tid === undefined ? "" : ` on tid ${o.tid}`}`;
 }
 
 /** Resolves when the session should end: child exit, all targets gone, or a signal. */

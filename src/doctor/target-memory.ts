@@ -38,11 +38,13 @@ export function memoryCheck(pid: number): Check {
 
 export function pythonCheck(pid: number): Check {
   try {
-    const py = openPython(pid);
-    const v = py.version;
-    const where = py.image.path;
-    py.close();
-    return ok("python", `CPython ${v.major}.${v.minor}.${v.micro} (${where}): stacks supported`);
+    const py = openPython(pid); // proves the version, the layout and one walk of the thread list
+    try {
+      const v = py.version;
+      return ok("python", `CPython ${v.major}.${v.minor}.${v.micro} (${py.image.path}): stacks supported`);
+    } finally {
+      py.close();
+    }
   } catch (e) {
     if (!isToolError(e)) return warn("python", why(e), "report this with the output of `blocksnoop dump PID`");
     switch (e.kind) {

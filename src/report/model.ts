@@ -27,6 +27,32 @@ export type StacksStatus =
   | { kind: "disabled" } // stacks not requested (e.g. --stats) or not implemented for this target
   | { kind: "unavailable"; reason: string }; // e.g. "not a Python process", "unsupported Python 3.7"
 
+/** Time in one syscall during a block (kernel-measured). */
+export interface SyscallCause {
+  name: string; // "clock_nanosleep", "recvfrom", "futex", ... (the architecture's table)
+  count: number;
+  ms: number;
+}
+
+/** The GIL (or a lock) the loop thread waited for, and who held it. */
+export interface GilCause {
+  waitMs: number; // time the loop thread spent in futex waits during the block
+  holderTid: number;
+  holderName: string | null;
+  holderFrames: ReportFrame[]; // the holder's Python stack, innermost first
+}
+
+/** Why a block happened: what the loop thread did during its run phase, measured in the kernel. */
+export interface Cause {
+  onCpuMs: number; // running on a CPU
+  offCpuMs: number; // sleeping / blocked (not runnable)
+  runQueueMs: number; // runnable, waiting for a CPU (starvation)
+  syscalls: SyscallCause[]; // by time, largest first, at most 5
+  longestOff: { ms: number; syscall: string | null; kernelStack: string[] } | null; // innermost first
+  gil: GilCause | null;
+  summary: string; // one line: "302 ms: 1 ms on CPU, 301 ms off CPU in clock_nanosleep"
+}
+
 export type Level = "warning" | "error";
 
 export interface BlockEvent {
@@ -44,6 +70,7 @@ export interface BlockEvent {
   stacksStatus: StacksStatus;
   task: TaskReport | null;
   samples: number; // stack samples taken inside [startNs, endNs]
+  cause: Cause | null; // null when cause accounting is off or unavailable
 }
 
 /** Cumulative stats of every gap, read from the kernel histogram once a second. */

@@ -93,6 +93,7 @@ export class Watcher {
       stacksStatus: a.status,
       task: a.task,
       samples: a.samples,
+      cause: null,
     };
   }
 

@@ -32,6 +32,7 @@ function event(over: Partial<BlockEvent> = {}): BlockEvent {
     stacksStatus: { kind: "ok" },
     task: { name: "request-1", coroutines: ["handler"] },
     samples: 4,
+    cause: null,
     ...over,
   };
 }

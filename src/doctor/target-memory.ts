@@ -49,7 +49,7 @@ export function pythonCheck(pid: number): Check {
     if (!isToolError(e)) return warn("python", why(e), "report this with the output of `blocksnoop dump PID`");
     switch (e.kind) {
       case "not-python":
-        return warn("python", `${e.chain()}: blocks are detected, without Python stacks`, "for Python targets, give the PID of the interpreter process, not a wrapper");
+        return warn("python", `${e.chain()}: blocks are detected, without Python stacks`, notPythonHint(pid));
       case "unsupported-python":
         return warn("python", `${e.chain()}: blocks are detected, without Python stacks`, "stacks need CPython 3.8–3.14 (not free-threaded)");
       case "permission":
@@ -58,6 +58,16 @@ export function pythonCheck(pid: number): Check {
         return warn("python", e.chain(), e.hint ?? "blocks are still detected; stacks may be missing");
     }
   }
+}
+
+/**
+ * A process that maps a python binary or libpython but has no _PyRuntime is an old CPython
+ * (_PyRuntime appeared in 3.7); anything else is another program, or a wrapper around Python.
+ */
+export function notPythonHint(pid: number, maps = readText(`/proc/${pid}/maps`)): string {
+  const paths = maps.ok ? parseMaps(maps.text).map((m) => m.path) : [];
+  if (paths.some((p) => /\/(lib)?python[\d.]*m?(\.so[\d.]*)?$/.test(p))) return "this looks like CPython older than 3.7: stacks need CPython 3.8–3.14";
+  return "for Python targets, give the PID of the interpreter process, not of a wrapper (sh -c, uv run, a supervisor)";
 }
 
 export const readerChecks: ReaderChecks = { memory: memoryCheck, python: pythonCheck };

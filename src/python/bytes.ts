@@ -50,3 +50,12 @@ export function ptrn(b: Uint8Array, off: number): number {
   const lo = u32(b, off), hi = u32(b, off + 4);
   return hi >= 0x200000 ? NaN : hi * 0x100000000 + lo;
 }
+
+/** ptrn with the low tag bits in `mask` cleared (3.14 _PyStackRef), without float modulo. */
+export function ptrnMasked(b: Uint8Array, off: number, mask: number): number {
+  const lo = (u32(b, off) & ~mask) >>> 0, hi = u32(b, off + 4);
+  return hi >= 0x200000 ? NaN : hi * 0x100000000 + lo;
+}
+
+/** Low bits of an address held as a number (exact: ToInt32 keeps the low 32 bits of an integer). */
+export const lowBits = (addr: number, mask: number): number => addr & mask;

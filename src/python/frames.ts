@@ -2,7 +2,7 @@
 // from a copy of the thread's data-stack chunks (one read per chunk); anything outside the
 // copies (generator frames, 3.8–3.10 heap frames) is read on its own. Every walk is capped.
 // Hot path: addresses are handled as numbers here (see bytes.ts ptrn), bigint at the edges.
-import { i32, ptrn, u64 } from "./bytes.js";
+import { i32, lowBits, ptrn, ptrnMasked, u64 } from "./bytes.js";
 import type { PythonLayout } from "./layout/types.js";
 import type { AddressSpace } from "./maps.js";
 import { type ProcessMemory, TornRead } from "./memory/types.js";
@@ -36,6 +36,9 @@ export class FrameWalker {
   private readonly headerLen: number;
   private readonly tagMask: number; // low tag bits to clear from f_executable (3.14)
   private copy = new Uint8Array(32 * 1024);
+  private fbuf: Uint8Array = this.copy; // frameBytes result (avoids a tuple per frame)
+  private fat = 0;
+  private misses = 0; // frames of this walk not found in chunk copies
 
   constructor(mem: ProcessMemory, layout: PythonLayout, space: () => AddressSpace) {
     this.mem = mem;
@@ -67,15 +70,22 @@ export class FrameWalker {
     let addr = Number(top.frame);
     const chunks = this.copyChunks(ts);
     const out: RawFrame[] = [];
-    const seen = new Set<number>();
+    let seen: Set<number> | null = null; // only frames outside chunk copies; inside, see below
     const adaptive = this.layout.code.codeAdaptive ?? 0;
     let lastOwner = -1;
-    let last: [Uint8Array, number] | null = null;
+    let lastBuf: Uint8Array | null = null;
+    let lastAt = 0;
+    this.misses = 0;
     while (addr !== 0) {
-      if (out.length >= MAX_FRAMES || seen.has(addr)) break; // cap / cycle from a torn read
-      if (!Number.isFinite(addr) || addr % 8 !== 0) throw new TornRead(BigInt(Number.isFinite(addr) ? addr : 0), 0, "bad frame pointer");
-      seen.add(addr);
-      const [buf, at] = this.frameBytes(addr, chunks);
+      if (out.length >= MAX_FRAMES) break;
+      if (!Number.isFinite(addr) || lowBits(addr, 7) !== 0) throw new TornRead(BigInt(Number.isFinite(addr) ? addr : 0), 0, "bad frame pointer");
+      const inChunk = this.frameBytes(addr, chunks);
+      const buf = this.fbuf, at = this.fat;
+      if (!inChunk) {
+        seen ??= new Set();
+        if (seen.has(addr)) break; // cycle from a torn read
+        seen.add(addr);
+      }
       const owner = f.owner === null ? 0 : (buf[at + f.owner] ?? 255);
       if (owner > 7) throw new TornRead(BigInt(addr), 0, "bad frame owner");
       if (f.bottom.kind === "live-refcount") {
@@ -83,10 +93,10 @@ export class FrameWalker {
         if (!(rc > 0 && rc < 2 ** 40)) throw new TornRead(BigInt(addr), 0, "frame is being freed");
       }
       lastOwner = owner;
-      last = [buf, at];
+      lastBuf = buf;
+      lastAt = at;
       if (owner < f.ownerNoCode) {
-        let code = ptrn(buf, at + f.code);
-        if (this.tagMask !== 0) code -= code % (this.tagMask + 1); // clear tag bits (3.14 _PyStackRef)
+        const code = ptrnMasked(buf, at + f.code, this.tagMask); // clear tag bits (3.14 _PyStackRef)
         let offset: number;
         switch (f.instrKind) {
           case "lasti-bytes":
@@ -105,9 +115,13 @@ export class FrameWalker {
         }
         out.push({ frame: addr, code, offset, owner, buf, at });
       }
-      addr = ptrn(buf, at + f.previous);
+      const prev = ptrn(buf, at + f.previous);
+      // Inside a data-stack chunk a caller always sits below its callee (the stack grows up):
+      // anything else is a torn copy, and this also rules out cycles without a set.
+      if (inChunk && prev >= addr && prev - addr < (this.fbuf.length - at)) throw new TornRead(BigInt(addr), 0, "frame chain goes up the stack");
+      addr = prev;
     }
-    if (addr === 0 && last !== null) this.checkBottom(lastOwner, last[0], last[1]);
+    if (addr === 0 && lastBuf !== null) this.checkBottom(lastOwner, lastBuf, lastAt);
     // 3.8–3.10 heap frames are read one by one and recycled at the same address
     // (co_zombieframe); re-checking the top frame after the walk would not catch that ABA and
     // triples the torn rate of busy stacks, so a rare stack cut short is accepted instead
@@ -130,18 +144,27 @@ export class FrameWalker {
     }
   }
 
-  private frameBytes(addr: number, chunks: Chunks): [Uint8Array, number] {
+  /** Point fbuf/fat at the frame's bytes; true when they come from a chunk copy. */
+  private frameBytes(addr: number, chunks: Chunks): boolean {
     const need = this.layout.frame.size;
     for (;;) {
       for (const c of chunks.list) {
         const off = addr - c.start;
-        if (off >= 0 && off + need <= c.bytes.length) return [c.bytes, off];
+        if (off >= 0 && off + need <= c.bytes.length) {
+          this.fbuf = c.bytes;
+          this.fat = off;
+          return true;
+        }
       }
-      if (!this.loadOlder(chunks)) break;
+      // Frames outside the copies are mostly one-offs (3.12+ C-stack entry frames, generator
+      // frames): read those alone, and copy older chunks only once a deep stack shows up.
+      if (++this.misses <= 8 || !this.loadOlder(chunks)) break;
     }
     const a = BigInt(addr);
     if (!this.space().has(a, this.headerLen)) throw new TornRead(a, 0, "frame pointer not mapped");
-    return [this.mem.read(a, this.headerLen), 0];
+    this.fbuf = this.mem.read(a, this.headerLen);
+    this.fat = 0;
+    return false;
   }
 
   /** 3.11+: copy the live part of the current data-stack chunk (older ones load on demand). */

@@ -1,5 +1,6 @@
 // LivePython: the PythonProcess of a running target. Every sample is built from fresh reads;
 // torn reads are retried twice and then reported as status "torn", never thrown.
+import { u64 } from "./bytes.js";
 import { CodeCache } from "./code.js";
 import { FrameWalker, type RawFrame } from "./frames.js";
 import { gilHolder } from "./gil.js";
@@ -100,7 +101,7 @@ export class LivePython implements PythonProcess {
       try {
         const bytes = this.mem.read(ref.tstate, this.layout.tstate.size);
         const nt = this.layout.tstate.nativeThreadId;
-        const same = nt === null ? bytes.length > 0 && ref.pthread === readPthread(bytes, this.layout) : Number(readU64(bytes, nt)) === tid;
+        const same = nt === null ? bytes.length > 0 && ref.pthread === readPthread(bytes, this.layout) : Number(u64(bytes, nt)) === tid;
         ref = same ? { ...ref, bytes } : undefined;
       } catch (e) {
         if (!(e instanceof TornRead)) throw e;
@@ -196,9 +197,6 @@ export class LivePython implements PythonProcess {
   }
 }
 
-function readU64(b: Uint8Array, off: number): bigint {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(off, true);
-}
 function readPthread(b: Uint8Array, l: PythonLayout): bigint {
-  return readU64(b, l.tstate.threadId);
+  return u64(b, l.tstate.threadId);
 }

@@ -91,6 +91,7 @@ test("DaemonSet: host pid namespace, selector matches the template, capabilities
 
   const annotations = map(ds, "spec.template.metadata.annotations");
   assert.deepEqual([annotations["prometheus.io/scrape"], annotations["prometheus.io/port"]], ["true", "9464"]);
+  assert.equal(annotations["container.apparmor.security.beta.kubernetes.io/blocksnoop"], "unconfined", "AppArmor names the container");
 
   const svc = byKind(docs, "Service");
   assert.equal(at(svc, "metadata.namespace"), at(ds, "metadata.namespace"));

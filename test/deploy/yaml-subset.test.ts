@@ -1,6 +1,10 @@
 // The manifest reader itself: what it accepts and what it refuses.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { repoRoot } from "../helpers/cli.js";
 import { parseDocuments } from "./yaml-subset.js";
 
 test("maps, lists, lists of maps, nested, scalars, documents", () => {
@@ -57,4 +61,17 @@ test("refuses what is outside the subset", () => {
   assert.throws(() => parseDocuments("a:\n\tb: 1\n"), /tab/);
   assert.throws(() => parseDocuments("a: 1\na: 2\n"), /duplicate key/);
   assert.throws(() => parseDocuments("a: 1\n   b: 2\n"), /unexpected indentation/);
+});
+
+test("on every manifest, the subset reader agrees with a real YAML parser (PyYAML)", (t) => {
+  const py = "/usr/bin/python3";
+  const probe = spawnSync(py, ["-c", "import yaml"], { encoding: "utf8" });
+  if (probe.status !== 0) return t.skip(`no PyYAML for ${py} (apt-get install python3-yaml) to cross-check against`);
+  const dir = path.join(repoRoot, "deploy");
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".yaml"))) {
+    const file = path.join(dir, f);
+    const r = spawnSync(py, ["-c", "import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))", file], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(parseDocuments(fs.readFileSync(file, "utf8")), JSON.parse(r.stdout), f);
+  }
 });

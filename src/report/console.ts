@@ -1,7 +1,7 @@
 // console: the human view on stderr, in the original tool's format: a header per block, then the
 // Python stack "most recent call last" with asyncio/stdlib frames folded, each stack's share of
 // the block, and the task.
-import type { BlockEvent, SessionSummary, WeightedStack } from "./model.js";
+import type { BlockEvent, Cause, SessionSummary, WeightedStack } from "./model.js";
 import type { Sink } from "./sink.js";
 import { visibleFrames } from "./frames.js";
 import { renderSummary } from "./summary.js";
@@ -45,8 +45,25 @@ function stackLines(s: WeightedStack, total: number, o: ConsoleOptions): string[
   return lines;
 }
 
+function causeLines(c: Cause, o: ConsoleOptions): string[] {
+  const lines = [`  why: ${c.summary}`];
+  if (!o.verbose) return lines;
+  lines.push(o.style.dim(`    on CPU ${c.onCpuMs.toFixed(1)} ms, off CPU ${c.offCpuMs.toFixed(1)} ms, run queue ${c.runQueueMs.toFixed(1)} ms`));
+  for (const s of c.syscalls) lines.push(o.style.dim(`    ${s.name}: ${s.count}× ${s.ms.toFixed(1)} ms`));
+  if (c.longestOff !== null) {
+    lines.push(o.style.dim(`    longest off-CPU wait ${c.longestOff.ms.toFixed(1)} ms${c.longestOff.syscall === null ? "" : ` in ${c.longestOff.syscall}`}, kernel stack:`));
+    for (const k of c.longestOff.kernelStack) lines.push(o.style.dim(`      ${k}`));
+  }
+  if (c.gil !== null) {
+    lines.push(o.style.dim(`    GIL held by tid ${c.gil.holderTid}${c.gil.holderName === null ? "" : ` (${c.gil.holderName})`}:`));
+    for (const f of [...c.gil.holderFrames].reverse()) lines.push(o.style.dim(`      ${f.file}:${f.line ?? "?"} in ${f.function}`));
+  }
+  return lines;
+}
+
 export function renderBlock(e: BlockEvent, o: ConsoleOptions): string {
   const lines = [header(e, o)];
+  if (e.cause !== null) lines.push(...causeLines(e.cause, o));
   if (e.task !== null) {
     const chain = e.task.coroutines.length > 0 ? ` (${e.task.coroutines.join(" → ")})` : "";
     lines.push(`  task: ${e.task.name}${chain}`);

@@ -2,7 +2,7 @@
 // duration_ms, pid, tid, python_stacks, level) with their meaning, and adds fields only.
 // CLOCK_MONOTONIC nanoseconds exceed 2^53 after ~104 days of uptime, so bigints are written as
 // exact integer literals rather than rounded doubles.
-import type { BlockEvent, ReportFrame, SessionSummary, StatsRecord } from "./model.js";
+import type { BlockEvent, Cause, ReportFrame, SessionSummary, StatsRecord } from "./model.js";
 
 const MARK = "\uE000";
 
@@ -19,6 +19,18 @@ function round(n: number, digits: number): number {
 
 function frame(f: ReportFrame): Record<string, unknown> {
   return { function: f.function, file: f.file, line: f.line, source: f.source };
+}
+
+export function causeRecord(c: Cause): Record<string, unknown> {
+  return {
+    summary: c.summary,
+    on_cpu_ms: round(c.onCpuMs, 3),
+    off_cpu_ms: round(c.offCpuMs, 3),
+    run_queue_ms: round(c.runQueueMs, 3),
+    syscalls: c.syscalls.map((x) => ({ name: x.name, count: x.count, ms: round(x.ms, 3) })),
+    longest_off_cpu: c.longestOff === null ? null : { ms: round(c.longestOff.ms, 3), syscall: c.longestOff.syscall, kernel_stack: c.longestOff.kernelStack },
+    gil: c.gil === null ? null : { wait_ms: round(c.gil.waitMs, 3), holder_tid: c.gil.holderTid, holder_name: c.gil.holderName, holder_stack: c.gil.holderFrames.map(frame) },
+  };
 }
 
 /** The event as a plain record (shared by --json and --log-file). */
@@ -38,6 +50,7 @@ export function eventRecord(e: BlockEvent, dropped: number): Record<string, unkn
     stack_weights: e.stacks === null ? null : e.stacks.map((s) => round(s.weight, 4)),
     stack_samples: e.stacks === null ? null : e.stacks.map((s) => s.samples),
     samples: e.samples,
+    cause: e.cause === null ? null : causeRecord(e.cause),
     dropped,
   };
   if (e.stacksStatus.kind === "unavailable") rec["stacks_unavailable"] = e.stacksStatus.reason;
@@ -67,6 +80,18 @@ export function summaryRecord(s: SessionSummary): Record<string, unknown> {
     event_count: s.events,
     dropped: s.dropped,
     threads: s.threads.map((t) => ({ pid: t.pid, tid: t.tid, thread_name: t.threadName, events: t.events, total_ms: round(t.totalMs, 3), max_ms: round(t.maxMs, 3) })),
-    sites: s.sites.map((c) => ({ function: c.function, file: c.file, line: c.line, count: c.count, total_ms: round(c.totalMs, 3), max_ms: round(c.maxMs, 3) })),
+    sites: s.sites.map((c) => ({
+      function: c.function,
+      file: c.file,
+      line: c.line,
+      count: c.count,
+      total_ms: round(c.totalMs, 3),
+      max_ms: round(c.maxMs, 3),
+      on_cpu_ms: round(c.onCpuMs, 3),
+      off_cpu_ms: round(c.offCpuMs, 3),
+      run_queue_ms: round(c.runQueueMs, 3),
+      gil_wait_ms: round(c.gilWaitMs, 3),
+      top_syscall: c.topSyscall,
+    })),
   };
 }

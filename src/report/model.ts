@@ -107,6 +107,12 @@ export interface SiteTotal {
   count: number;
   totalMs: number;
   maxMs: number;
+  // Causes summed over the site's blocks that had one (kernel-measured).
+  onCpuMs: number;
+  offCpuMs: number;
+  runQueueMs: number;
+  gilWaitMs: number;
+  topSyscall: string | null; // the syscall with the most time across the site's blocks
 }
 
 export interface SessionSummary {

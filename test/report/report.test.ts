@@ -107,3 +107,28 @@ test("log file: Datadog fields, 0640, survives rotation", () => {
   assert.equal(fresh[1]?.["level"], "info");
   fs.rmSync(dir, { recursive: true });
 });
+
+test("cause: one why line, details with -v, JSON fields, summary per call site", () => {
+  const cause = {
+    onCpuMs: 1,
+    offCpuMs: 299,
+    runQueueMs: 0,
+    syscalls: [{ name: "clock_nanosleep", count: 1, ms: 299 }],
+    longestOff: { ms: 299, syscall: "clock_nanosleep", kernelStack: ["schedule", "do_nanosleep"] },
+    gil: null,
+    summary: "300 ms: 1 ms on CPU, 299 ms off CPU in clock_nanosleep",
+  };
+  const e = event({ cause });
+  const short = renderBlock(e, { write: () => {}, style: PLAIN, verbose: false, multiProcess: false });
+  assert.match(short, /\n  why: 300 ms: 1 ms on CPU, 299 ms off CPU in clock_nanosleep\n/);
+  assert.doesNotMatch(short, /kernel stack/);
+  const long = renderBlock(e, { write: () => {}, style: PLAIN, verbose: true, multiProcess: false });
+  assert.match(long, /longest off-CPU wait 299\.0 ms in clock_nanosleep, kernel stack:\n      schedule\n      do_nanosleep/);
+  const rec = JSON.parse(stringify(eventRecord(e, 0))) as { cause: Record<string, unknown> };
+  assert.equal(rec.cause["off_cpu_ms"], 299);
+  assert.deepEqual(rec.cause["syscalls"], [{ name: "clock_nanosleep", count: 1, ms: 299 }]);
+  const b = new SummaryBuilder();
+  b.add(e);
+  const text = renderSummary(b.build(1, 0));
+  assert.match(text, /on CPU 0%, off CPU 100% \(mostly clock_nanosleep\)/);
+});

@@ -20,7 +20,14 @@ export function targetChecks(pid: number, reader: ReaderChecks | undefined): Tar
   const name = comm.ok ? comm.text.trim() : "?";
   if (isKernelThreadStat(stat.text)) return { checks: [fail("process", `${pid} (${name}) is a kernel thread`, "give the PID of a user-space process")], missing: false };
   const exe = readLink(`/proc/${pid}/exe`);
-  const process = ok("process", `${pid} ${name}, exe ${exe.ok ? exe.text : `unreadable (${exe.code})`}`);
+  const describe = `${pid} ${name}, exe ${exe.ok ? exe.text : `unreadable (${exe.code})`}`;
+  // /proc/TID exists for every thread, though unlisted: a thread id is not a process to attach to.
+  const status = readText(`/proc/${pid}/status`);
+  const tgid = status.ok ? Number(statusField(status.text, "Tgid")) : pid;
+  const process =
+    Number.isInteger(tgid) && tgid !== pid
+      ? warn("process", `${describe}: a thread of process ${tgid}`, `watch process ${tgid}, with --tid ${pid} for this thread only`)
+      : ok("process", describe);
   const memory = reader?.memory(pid) ?? warn("memory-access", "not checked: the FFI did not load", "see the ffi check");
   const python =
     reader === undefined ? warn("python", "not checked: the FFI did not load", "see the ffi check")

@@ -117,3 +117,21 @@ test("the doctor's checks leave no file descriptor behind (maps, programs, perf 
   assert.equal(checks.find((c) => c.id === "tracepoint-attach")?.status, "ok");
   assert.equal(fs.readdirSync("/proc/self/fd").length, before);
 });
+
+test("doctor <a thread id>: says whose thread it is and how to watch it", async (t) => {
+  if (!requireRoot(t)) return;
+  const script = "import threading, time; threading.Thread(target=time.sleep, args=(60,), daemon=True).start(); print('up', flush=True); time.sleep(60)";
+  const child = spawn("python3", ["-c", script], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    await once(child.stdout ?? assert.fail("no stdout"), "data");
+    const pid = child.pid ?? assert.fail("no pid");
+    const tid = fs.readdirSync(`/proc/${pid}/task`).map(Number).find((x) => x !== pid) ?? assert.fail("a second thread");
+    const rep = parse(runCli(["doctor", "--json", String(tid)], { cwd: repoRoot }).stdout);
+    const p = check(rep, "process");
+    assert.equal(p.status, "warn");
+    assert.match(p.detail, new RegExp(`a thread of process ${pid}$`));
+    assert.equal(p.hint, `watch process ${pid}, with --tid ${tid} for this thread only`);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});

@@ -51,6 +51,8 @@ export function eventRecord(e: BlockEvent, dropped: number): Record<string, unkn
     stack_samples: e.stacks === null ? null : e.stacks.map((s) => s.samples),
     samples: e.samples,
     cause: e.cause === null ? null : causeRecord(e.cause),
+    container_id: e.container?.id ?? null,
+    pod_uid: e.container?.podUid ?? null,
     dropped,
   };
   if (e.stacksStatus.kind === "unavailable") rec["stacks_unavailable"] = e.stacksStatus.reason;

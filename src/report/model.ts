@@ -53,6 +53,13 @@ export interface Cause {
   summary: string; // one line: "302 ms: 1 ms on CPU, 301 ms off CPU in clock_nanosleep"
 }
 
+/** The container / Kubernetes pod of the target, from its cgroup path, when it runs in one. */
+export interface ContainerRef {
+  id: string | null;
+  runtime: string | null;
+  podUid: string | null;
+}
+
 export type Level = "warning" | "error";
 
 export interface BlockEvent {
@@ -71,6 +78,7 @@ export interface BlockEvent {
   task: TaskReport | null;
   samples: number; // stack samples taken inside [startNs, endNs]
   cause: Cause | null; // null when cause accounting is off or unavailable
+  container: ContainerRef | null; // null when the target is not in a container
 }
 
 /** Cumulative stats of every gap, read from the kernel histogram once a second. */

@@ -4,6 +4,7 @@
 import { LoopGapProbe, type GapEvent } from "../probes/loop-gap/index.js";
 import { levelFor, type BlockEvent, type StatsRecord, type StacksStatus, type TaskReport, type WeightedStack } from "../report/model.js";
 import { ThreadNames } from "./target.js";
+import { Containers } from "./container.js";
 
 export interface WatchConfig {
   pids: number[];
@@ -37,6 +38,7 @@ export class Watcher {
   readonly startNs = process.hrtime.bigint();
   private eventNumber = 0;
   private readonly names = new ThreadNames();
+  private readonly containers = new Containers();
   private lastStats: { atNs: bigint; count: bigint } | undefined;
 
   private constructor(
@@ -94,6 +96,7 @@ export class Watcher {
       task: a.task,
       samples: a.samples,
       cause: null,
+      container: this.containers.get(gap.pid),
     };
   }
 

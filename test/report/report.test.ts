@@ -33,6 +33,7 @@ function event(over: Partial<BlockEvent> = {}): BlockEvent {
     task: { name: "request-1", coroutines: ["handler"] },
     samples: 4,
     cause: null,
+    container: null,
     ...over,
   };
 }
@@ -131,4 +132,12 @@ test("cause: one why line, details with -v, JSON fields, summary per call site",
   b.add(e);
   const text = renderSummary(b.build(1, 0));
   assert.match(text, /on CPU 0%, off CPU 100% \(mostly clock_nanosleep\)/);
+});
+
+test("container and pod tags are additive JSON fields", () => {
+  const rec = JSON.parse(stringify(eventRecord(event({ container: { id: "ab12", runtime: "containerd", podUid: "1111-2222" } }), 0))) as Record<string, unknown>;
+  assert.equal(rec["container_id"], "ab12");
+  assert.equal(rec["pod_uid"], "1111-2222");
+  const none = JSON.parse(stringify(eventRecord(event(), 0))) as Record<string, unknown>;
+  assert.equal(none["container_id"], null);
 });

@@ -18,7 +18,7 @@ test("dump prints every thread as a traceback with source lines; --json and --lo
   if (!requireRoot(t)) return;
   for (const py of interpreters()) {
     await t.test(py.label, async () => {
-      const target = await startTarget(py.path, fixture("stacks_target.py"), ["5"]);
+      const target = await startTarget(py.path, fixture("stacks_target.py"), ["5"], { threads: 2 });
       try {
         const text = capture((o) => runDump({ pid: target.pid, json: false, locals: false }, o));
         assert.equal(text.code, 0);
@@ -73,7 +73,7 @@ test("dump errors: process gone, not Python, permission denied", async (t) => {
   }
 
   // An unprivileged reader (nobody) looking at a root-owned Python process.
-  const target = await startTarget(interpreters()[4]?.path ?? "python3", fixture("stacks_target.py"), ["2"]);
+  const target = await startTarget(interpreters()[4]?.path ?? "python3", fixture("stacks_target.py"), ["2"], { threads: 2 });
   try {
     const script = `import("${repoRoot}/dist/src/dump/index.js").then((m) => { try { m.runDump({ pid: ${target.pid}, json: false, locals: false }, () => {}); console.log("no error"); } catch (e) { console.log(JSON.stringify({ kind: e.kind, hint: e.hint })); } });`;
     const r = spawnSync(process.execPath, ["-e", script], { uid: 65534, gid: 65534, encoding: "utf8", cwd: "/" });

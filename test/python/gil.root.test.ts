@@ -17,7 +17,8 @@ test("the GIL holder is the thread spinning in Python", async (t) => {
           let hits = 0;
           const n = 200;
           for (let i = 0; i < n; i++) if (p.gilHolderTid() === spinner) hits++;
-          assert.ok(hits > n * 0.8, `spinner held the GIL in ${hits}/${n} reads`);
+          t.diagnostic(`${py.label}: spinner held the GIL in ${hits}/${n} reads`);
+          assert.ok(hits > n * 0.5, `spinner held the GIL in ${hits}/${n} reads`);
           const marked = p.threads().filter((x) => x.holdsGil);
           assert.ok(marked.length <= 1);
         } finally {

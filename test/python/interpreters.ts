@@ -2,7 +2,7 @@
 // /usr/bin/python3.11, and 3.14 from Debian unstable via scripts/get-python314.sh. A missing
 // interpreter fails the test run (no silent skip).
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { repoRoot } from "./fixtures.js";
 
@@ -35,8 +35,24 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** Start `python script args…`, wait for its first stdout line (JSON). */
-export function startTarget(py: string, script: string, args: string[] = [], timeoutMs = 20_000): Promise<Target> {
+/** Start `python script args…`, wait for its first stdout line (JSON); with `threads`, also wait
+ * until the process has exactly that many threads (a reporter thread may still be exiting). */
+export async function startTarget(py: string, script: string, args: string[] = [], opts: { threads?: number } = {}): Promise<Target> {
+  const t = await spawnTarget(py, script, args, 20_000);
+  for (let i = 0; opts.threads !== undefined && i < 200; i++) {
+    let n = 0;
+    try {
+      n = readdirSync(`/proc/${t.pid}/task`).length;
+    } catch {
+      break;
+    }
+    if (n === opts.threads) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return t;
+}
+
+function spawnTarget(py: string, script: string, args: string[], timeoutMs: number): Promise<Target> {
   const child = spawn(py, [script, ...args], { stdio: ["pipe", "pipe", "pipe"] });
   let out = "", err = "";
   return new Promise((res, rej) => {

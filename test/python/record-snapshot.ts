@@ -12,7 +12,7 @@ import { fixture } from "./fixtures.js";
 import { startTarget } from "./interpreters.js";
 
 async function main(): Promise<void> {
-  const target = await startTarget("/root/.pyenv/versions/3.12.1/bin/python3", fixture("stacks_target.py"), ["40"]);
+  const target = await startTarget("/root/.pyenv/versions/3.12.1/bin/python3", fixture("stacks_target.py"), ["40"], { threads: 2 });
   try {
     await new Promise((r) => setTimeout(r, 300)); // let the reporter thread exit
     const maps = readTargetMaps(target.pid);

@@ -17,7 +17,7 @@ test("stacks match the target's own view on every interpreter", async (t) => {
   if (!requireRoot(t)) return;
   for (const py of interpreters()) {
     await t.test(py.label, async () => {
-      const target = await startTarget(py.path, fixture("stacks_target.py"), ["1200"]);
+      const target = await startTarget(py.path, fixture("stacks_target.py"), ["1200"], { threads: 2 });
       try {
         const want = target.first as Reported;
         const p = openPython(target.pid);

@@ -14,7 +14,7 @@ test("openPython + sampleThread inside a worker_thread", async (t) => {
   if (!requireRoot(t)) return;
   const py = interpreters().find((i) => i.minor === 12);
   assert.ok(py);
-  const target = await startTarget(py.path, fixture("stacks_target.py"), ["30"]);
+  const target = await startTarget(py.path, fixture("stacks_target.py"), ["30"], { threads: 2 });
   try {
     const want = (target.first as { threads: { tid: number; frames: unknown[] }[] }).threads;
     const worker = want.find((w) => w.frames.length > 30);

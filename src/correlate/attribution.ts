@@ -27,12 +27,15 @@ export interface StackAttributionOptions {
   sourceLine?: SourceLine;
   /** Human notices, e.g. "stacks unavailable for 1234: not a Python process". */
   onNotice?: (message: string) => void;
+  /** Niceness of the sampler thread (default −10, so short blocks are sampled on a busy host; null: inherit). */
+  samplerNice?: number | null;
   /** A tap on every sample as it arrives (diagnostics, tests); the correlator gets them anyway. */
   onSamples?: (samples: readonly StackSample[]) => void;
 }
 
 export interface AttributionStats {
   sampler: SamplerCounters;
+  samplerThread: { tid: number | null; nice: string };
   retained: { samples: number; stacks: number; evicted: number };
   schedule: ScheduleConfig;
 }
@@ -80,7 +83,7 @@ export class StackAttribution {
       onWait: () => sampler?.flush(),
     });
     sampler = await Sampler.start(
-      { mapFd: map.fd, pids: o.pids, tid: o.tid ?? null, schedule },
+      { mapFd: map.fd, pids: o.pids, tid: o.tid ?? null, schedule, ...(o.samplerNice === undefined ? {} : { nice: o.samplerNice }) },
       {
         onSamples: (samples, hwm) => {
           o.onSamples?.(samples);
@@ -106,7 +109,7 @@ export class StackAttribution {
   }
 
   stats(): AttributionStats {
-    return { sampler: this.sampler.counters, retained: this.correlator.retained, schedule: this.schedule };
+    return { sampler: this.sampler.counters, samplerThread: this.sampler.thread, retained: this.correlator.retained, schedule: this.schedule };
   }
 
   /** Stops the worker and releases blocks still waiting. Idempotent. */

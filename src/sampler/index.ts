@@ -22,6 +22,8 @@ export interface SamplerOptions {
   flushNs?: bigint;
   /** Longest the idle worker waits before re-posting its high-water mark (default 50 ms). */
   heartbeatNs?: bigint;
+  /** Niceness of the worker thread (default −10: on time under load; null: inherit). */
+  nice?: number | null;
 }
 
 export interface SamplerHandlers {
@@ -36,6 +38,8 @@ const CLOSE_TIMEOUT_MS = 2000;
 export class Sampler {
   private readonly ctl: Int32Array;
   private last: SamplerCounters = zeroCounters();
+  /** The worker thread's tid and niceness, once it runs (diagnostics). */
+  thread: { tid: number | null; nice: string } = { tid: null, nice: "inherited" };
   private readonly exited: Promise<void>;
   private closing: Promise<void> | undefined;
 
@@ -61,6 +65,7 @@ export class Sampler {
       schedule: o.schedule,
       flushNs: o.flushNs ?? 5_000_000n,
       heartbeatNs: o.heartbeatNs ?? 50_000_000n,
+      nice: o.nice === undefined ? -10 : o.nice,
     };
     let worker: Worker;
     try {
@@ -88,6 +93,7 @@ export class Sampler {
       worker.on("message", (m: FromWorker) => {
         switch (m.kind) {
           case "ready":
+            s.thread = { tid: m.tid, nice: m.nice };
             begin();
             break;
           case "batch":

@@ -18,6 +18,7 @@ export interface WorkerInit {
   schedule: ScheduleConfig;
   flushNs: bigint; // longest a sample waits in the worker before it is posted
   heartbeatNs: bigint; // longest the high-water mark waits to be posted while idle
+  nice: number | null; // the worker thread's niceness (null: inherit)
 }
 
 export type ToWorker = { kind: "add-pid"; pid: number };
@@ -48,7 +49,7 @@ export interface SamplerCounters {
 }
 
 export type FromWorker =
-  | { kind: "ready" }
+  | { kind: "ready"; tid: number | null; nice: string }
   | { kind: "batch"; stacks: SampleFrame[][]; samples: WireSample[]; highWaterNs: bigint; counters: SamplerCounters }
   | { kind: "unavailable"; pid: number; reason: string }
   | { kind: "failed"; reason: string } // the sampler itself stopped: no stacks for anyone

@@ -2,7 +2,8 @@
 // the tool's main loop. Each tick: look up every loop thread's run-phase start in the kernel map;
 // read the stack of those whose phase is older than the gate; post samples in batches with the
 // high-water mark; sleep in Atomics.wait until the next thing is due (or the main thread wakes us).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { isToolError } from "../errors.js";
 import { openPython, type PythonProcess } from "../python/index.js";
@@ -69,7 +70,8 @@ class SamplerLoop {
   }
 
   run(): void {
-    post({ kind: "ready" });
+    const tid = ownTid();
+    post({ kind: "ready", tid, nice: this.renice(tid) });
     while (Atomics.load(this.ctl, CTL.stop) === 0) {
       const seq = Atomics.load(this.ctl, CTL.wake);
       this.drainMessages();
@@ -116,6 +118,21 @@ class SamplerLoop {
       const attempts = looping ? st.attempts + 1 : st.attempts;
       if (isFinal(e) || attempts >= OPEN_RETRIES) this.giveUp(pid, reason);
       else this.pids.set(pid, { kind: "pending", attempts, nextTryNs: t + OPEN_RETRY_NS, lastError: reason });
+    }
+  }
+
+  /**
+   * Wake-ups must be on time for short blocks to be sampled at all; on a loaded machine a nice-0
+   * thread waits several scheduler slices. Only this thread is reniced (setpriority on a tid is
+   * per-thread on Linux), and it sleeps except while a loop is blocked. Needs CAP_SYS_NICE.
+   */
+  private renice(tid: number | null): string {
+    if (this.init.nice === null || tid === null) return "inherited";
+    try {
+      setPriority(tid, this.init.nice);
+      return String(this.init.nice);
+    } catch (e) {
+      return `inherited (${describe(e)})`;
     }
   }
 
@@ -273,6 +290,16 @@ class SamplerLoop {
     for (const st of this.pids.values()) if (st.kind === "open") st.py.close();
     this.pids.clear();
     this.init.port.close();
+  }
+}
+
+/** This thread's kernel tid: /proc/thread-self → "PID/task/TID" (Linux 3.17). */
+function ownTid(): number | null {
+  try {
+    const m = /\/task\/(\d+)$/.exec(readlinkSync("/proc/thread-self"));
+    return m?.[1] === undefined ? null : Number(m[1]);
+  } catch {
+    return null;
   }
 }
 

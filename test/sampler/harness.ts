@@ -1,6 +1,7 @@
 // Run a blocks fixture under the real loop-gap probe and the real stack sampler, and pair every
 // block the fixture recorded with the kernel's gap event and its attribution.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
@@ -34,7 +35,7 @@ export interface Run {
   notices: string[];
   stats: AttributionStats;
   samples: StackSample[]; // every sample the sampler produced, in arrival order
-  cpu: { userUs: number; systemUs: number; wallMs: number };
+  cpu: { userUs: number; systemUs: number; wallMs: number; workerMs: number; mainMs: number };
 }
 
 export interface RunOptions {
@@ -42,6 +43,7 @@ export interface RunOptions {
   intervalNs?: bigint;
   gateNs?: bigint;
   script?: string; // default blocks.py
+  nice?: number | null;
 }
 
 export async function runFixture(command: string, config: object, o: RunOptions): Promise<Run> {
@@ -74,6 +76,7 @@ export async function runFixture(command: string, config: object, o: RunOptions)
       thresholdNs: o.thresholdNs,
       ...(o.intervalNs === undefined ? {} : { intervalNs: o.intervalNs }),
       ...(o.gateNs === undefined ? {} : { gateNs: o.gateNs }),
+      ...(o.nice === undefined ? {} : { samplerNice: o.nice }),
       onNotice: (m) => notices.push(m),
       onSamples: (s) => samples.push(...s),
     });
@@ -84,10 +87,15 @@ export async function runFixture(command: string, config: object, o: RunOptions)
       for await (const gap of p.events()) events.push({ gap, a: await at.attribute(gap) });
     })();
     const cpu0 = process.cpuUsage();
+    const workerTid = attribution.stats().samplerThread.tid;
+    const w0 = onCpuMs(workerTid);
+    const m0 = onCpuMs(process.pid);
     const wall0 = Date.now();
     child.stdin.write("go\n");
     await done;
     const cpu = process.cpuUsage(cpu0);
+    const workerMs = onCpuMs(workerTid) - w0;
+    const mainMs = onCpuMs(process.pid) - m0;
     // The last block's event is already in the ring; give the consumer a moment, then stop.
     await new Promise((r) => setTimeout(r, 150));
     const stats = attribution.stats();
@@ -97,11 +105,21 @@ export async function runFixture(command: string, config: object, o: RunOptions)
     await consumed;
     await probe.whenClosed();
     probe = undefined;
-    return { pid, truth, events, notices, stats, samples, cpu: { userUs: cpu.user, systemUs: cpu.system, wallMs: Date.now() - wall0 } };
+    return { pid, truth, events, notices, stats, samples, cpu: { userUs: cpu.user, systemUs: cpu.system, wallMs: Date.now() - wall0, workerMs, mainMs } };
   } finally {
     await attribution?.close();
     probe?.close();
     if (child.exitCode === null) child.kill("SIGKILL");
+  }
+}
+
+/** A thread's time on CPU so far (schedstat, ns precision). */
+function onCpuMs(tid: number | null): number {
+  if (tid === null) return 0;
+  try {
+    return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    return 0;
   }
 }
 

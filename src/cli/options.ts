@@ -28,6 +28,9 @@ export interface WatchOptions {
   sampleIntervalMs: number;
   stacks: boolean;
   user: string | undefined;
+  /** Discovery mode: watch every process matching this (null: every process), new ones included. */
+  discover: { match: RegExp | null } | undefined;
+  metrics: { host: string; port: number } | undefined;
 }
 
 export interface DumpOptions {
@@ -67,6 +70,23 @@ export function parsePid(v: string): number {
   const n = Number(v);
   if (n < 1 || n > 4194304) throw usage(`not a PID: '${v}' (PIDs are 1..4194304)`);
   return n;
+}
+
+function parseRegex(v: string): RegExp {
+  try {
+    return new RegExp(v);
+  } catch {
+    throw usage(`--match: not a valid regular expression: '${v}'`);
+  }
+}
+
+/** "HOST:PORT", ":PORT" (all interfaces) or "[::1]:PORT". */
+export function parseListen(v: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
+  const port = Number(m?.[3]);
+  if (m === null || !Number.isInteger(port) || port < 1 || port > 65535) throw usage(`--metrics must be HOST:PORT (e.g. 127.0.0.1:9464), got '${v}'`);
+  const host = m[1] ?? m[2] ?? "";
+  return { host: host === "" ? "0.0.0.0" : host, port };
 }
 
 const VERSION = "0.1.0";
@@ -110,6 +130,9 @@ function buildProgram(): Command {
     .option("--sample-interval <ms>", "stack sampling interval during a block, in ms", number("--sample-interval", 0.1, false), 1)
     .option("--no-stacks", "detection only: do not read Python stacks")
     .option("--user <name|uid>", "launch mode: run the command as this user (default under sudo: the invoking user)")
+    .option("--all", "discovery mode: watch every process on the host, new ones included")
+    .option("--match <regex>", "discovery mode: watch every process whose name or command line matches, new ones included")
+    .option("--metrics <host:port>", "serve OpenMetrics (Prometheus) on http://host:port/metrics: gap histogram, block counts per process and thread")
     .addOption(
       new Option(
         "--correlation-padding <ms>",
@@ -142,7 +165,7 @@ function buildProgram(): Command {
 }
 
 /** Options that take a value: needed to find where a command starts without `--`. */
-const VALUE_OPTIONS = new Set(["-t", "--threshold", "--tid", "--log-file", "--service", "--env", "--error-threshold", "--sample-interval", "--correlation-padding", "--user"]);
+const VALUE_OPTIONS = new Set(["-t", "--threshold", "--tid", "--log-file", "--service", "--env", "--error-threshold", "--sample-interval", "--correlation-padding", "--user", "--match", "--metrics"]);
 
 /** Split argv into (our arguments, the command to launch). */
 export function splitCommand(argv: readonly string[]): { own: string[]; command: string[] } {
@@ -195,9 +218,13 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const o = program.opts<{
     threshold?: number; stats?: boolean; tid?: number; json?: boolean; logFile?: string; service: string; env: string;
     color: boolean; verbose?: boolean; errorThreshold: number; sampleInterval: number; stacks: boolean; user?: string;
+    all?: boolean; match?: string; metrics?: string;
   }>();
   const pids = program.args.map(parsePid);
-  if (pids.length === 0 && command.length === 0) throw usage("nothing to watch: give a PID, or a command after --");
+  const discover = o.all === true || o.match !== undefined ? { match: o.match === undefined ? null : parseRegex(o.match) } : undefined;
+  if (discover !== undefined && (pids.length > 0 || command.length > 0)) throw usage("--all/--match watch the whole host: give no PID or command");
+  if (discover !== undefined && o.tid !== undefined) throw usage("--tid needs one PID, not --all/--match");
+  if (pids.length === 0 && command.length === 0 && discover === undefined) throw usage("nothing to watch: give a PID, a command after --, or --all");
   if (pids.length > 0 && command.length > 0) throw usage("give PIDs or a command, not both");
   if (o.tid !== undefined && pids.length > 1) throw usage("--tid needs exactly one PID");
   if (o.user !== undefined && command.length === 0) throw usage("--user applies to launch mode (a command after --)");
@@ -220,6 +247,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     sampleIntervalMs: o.sampleInterval,
     stacks: o.stacks && !stats,
     user: o.user,
+    discover,
+    metrics: o.metrics === undefined ? undefined : parseListen(o.metrics),
   };
   if (!stats && options.thresholdMs <= 0) throw usage("--threshold must be > 0 without --stats");
   return { kind: "run", options };

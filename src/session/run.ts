@@ -8,6 +8,7 @@ import { launch, type Launched } from "./launch.js";
 import { preflight } from "./preflight.js";
 import { buildSinks, type Streams } from "./sinks.js";
 import { isAlive } from "./target.js";
+import { Discovery } from "./discovery.js";
 import { Watcher, type AttributorFactory } from "./watcher.js";
 
 export async function runWatch(o: WatchOptions, io: Streams, attributors?: AttributorFactory): Promise<Outcome> {
@@ -33,6 +34,16 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
       w.addPid(launched.pid);
       sinks.notice(`watching ${o.command.join(" ")} (pid ${launched.pid}), ${describe(o)}`);
       launched.resume();
+    } else if (o.discover !== undefined) {
+      const what = o.discover.match === null ? "every process" : `every process matching /${o.discover.match.source}/`;
+      const discovery = new Discovery({
+        match: o.discover.match,
+        onNew: (pid) => w.addPid(pid),
+        onGone: (pid) => w.removePid(pid),
+      });
+      discovery.start();
+      cleanups.push(() => discovery.stop());
+      sinks.notice(`watching ${what} (${discovery.count} now, new ones included), ${describe(o)}; Ctrl-C to stop`);
     } else {
       sinks.notice(`watching pid ${o.pids.join(", ")}, ${describe(o)}; Ctrl-C to stop`);
     }
@@ -108,6 +119,7 @@ function waitForEnd(o: WatchOptions, launched: Launched | undefined, sinks: Retu
       void launched.exited.then((r) => resolve({ kind: "child-exited", code: r.code, signal: r.signal }));
       return;
     }
+    if (o.discover !== undefined) return; // the host never "exits": only a signal ends discovery
     const alive = new Set(o.pids);
     const poll = setInterval(() => {
       for (const pid of alive) {

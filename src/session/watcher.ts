@@ -70,6 +70,10 @@ export class Watcher {
     this.attributor?.addPid(pid);
   }
 
+  removePid(pid: number): void {
+    this.probe.removePid(pid);
+  }
+
   /** Block events in kernel order; ends when close() is called. */
   async *blocks(): AsyncGenerator<BlockEvent> {
     for await (const gap of this.probe.events()) {

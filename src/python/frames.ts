@@ -39,6 +39,9 @@ export class FrameWalker {
   private fbuf: Uint8Array = this.copy; // frameBytes result (avoids a tuple per frame)
   private fat = 0;
   private misses = 0; // frames of this walk not found in chunk copies
+  private missed: number[] = []; // their addresses, this walk
+  private readonly lastMissed = new Map<bigint, number[]>(); // per thread state, the previous walk's
+  private pre = new Map<number, Uint8Array>(); // frames prefetched with the chunk copy
 
   constructor(mem: ProcessMemory, layout: PythonLayout, space: () => AddressSpace) {
     this.mem = mem;
@@ -68,7 +71,8 @@ export class FrameWalker {
     const f = this.layout.frame;
     const top = this.topFrame(tstate, ts);
     let addr = Number(top.frame);
-    const chunks = this.copyChunks(ts);
+    this.missed = [];
+    const chunks = this.copyChunks(ts, this.lastMissed.get(tstate) ?? []);
     const out: RawFrame[] = [];
     let seen: Set<number> | null = null; // only frames outside chunk copies; inside, see below
     const adaptive = this.layout.code.codeAdaptive ?? 0;
@@ -122,6 +126,8 @@ export class FrameWalker {
       addr = prev;
     }
     if (addr === 0 && lastBuf !== null) this.checkBottom(lastOwner, lastBuf, lastAt);
+    if (this.lastMissed.size > 4096) this.lastMissed.clear();
+    this.lastMissed.set(tstate, this.missed.slice(0, 8));
     // 3.8–3.10 heap frames are read one by one and recycled at the same address
     // (co_zombieframe); re-checking the top frame after the walk would not catch that ABA and
     // triples the torn rate of busy stacks, so a rare stack cut short is accepted instead
@@ -160,6 +166,13 @@ export class FrameWalker {
       // frames): read those alone, and copy older chunks only once a deep stack shows up.
       if (++this.misses <= 8 || !this.loadOlder(chunks)) break;
     }
+    this.missed.push(addr);
+    const pre = this.pre.get(addr);
+    if (pre !== undefined) {
+      this.fbuf = pre;
+      this.fat = 0;
+      return false;
+    }
     const a = BigInt(addr);
     if (!this.space().has(a, this.headerLen)) throw new TornRead(a, 0, "frame pointer not mapped");
     this.fbuf = this.mem.read(a, this.headerLen);
@@ -167,17 +180,31 @@ export class FrameWalker {
     return false;
   }
 
-  /** 3.11+: copy the live part of the current data-stack chunk (older ones load on demand). */
-  private copyChunks(ts: Uint8Array): Chunks {
+  /**
+   * 3.11+: copy the live part of the current data-stack chunk (older ones load on demand).
+   * Frames the previous walk of this thread found outside the chunk (3.12+ C-stack entry
+   * frames: the same addresses sample after sample) are fetched in the same syscall.
+   */
+  private copyChunks(ts: Uint8Array, extras: readonly number[]): Chunks {
     const dc = this.layout.tstate.datastackChunk;
     const chunks: Chunks = { list: [], older: 0n, loaded: 0 };
+    if (this.pre.size > 0) this.pre = new Map();
     if (dc === null) return chunks;
     const chunk = u64(ts, dc);
     const end = u64(ts, dc + 8); // datastack_top follows datastack_chunk (3.11–3.14)
     if (chunk === 0n || end <= chunk || end - chunk > BigInt(MAX_CHUNK)) return chunks;
     const len = Number(end - chunk);
     let bytes: Uint8Array;
-    if (this.mem.readInto !== undefined) {
+    if (extras.length > 0 && this.mem.readMany !== undefined) {
+      const got = this.mem.readMany([{ addr: chunk, len }, ...extras.map((x) => ({ addr: BigInt(x), len: this.headerLen }))]);
+      const first = got[0];
+      if (first === null || first === undefined) throw new TornRead(chunk, len, "data-stack chunk unreadable");
+      bytes = first;
+      extras.forEach((x, i) => {
+        const b = got[i + 1];
+        if (b !== null && b !== undefined) this.pre.set(x, b);
+      });
+    } else if (this.mem.readInto !== undefined) {
       // hot path: reuse one buffer per walker (frames from it are used before the next walk)
       if (this.copy.length < len) this.copy = new Uint8Array(Math.max(len, this.copy.length * 2));
       this.mem.readInto(chunk, len, this.copy);

@@ -88,14 +88,15 @@ export class LivePython implements PythonProcess {
     const refs = this.refs();
     const holder = this.gilTstate(refs);
     const names = this.names.read(refs, this.pid);
-    return refs.map((r) => {
-      const s = this.sample(r, r.tstate === holder, names.get(r.tstate) ?? null);
-      this.addTask(r, s);
-      return s;
-    });
+    return refs.map((r) => this.sample(r, r.tstate === holder, names.get(r.tstate) ?? null, 0, true));
   }
 
-  sampleThread(tid: number): ThreadSample | null {
+  /**
+   * One thread, fast: cached thread state, one data-stack copy, cached code objects (identity
+   * re-checked every SAMPLE_CODE_MAX_AGE_MS). `asyncio: true` also reads the loop/running task
+   * (a few more reads; ≤3.13 walks a dict). Name and GIL are left to threads()/gilHolderTid().
+   */
+  sampleThread(tid: number, opts: { asyncio?: boolean } = {}): ThreadSample | null {
     let ref = this.byTid.get(tid);
     if (ref !== undefined) {
       try {
@@ -113,17 +114,19 @@ export class LivePython implements PythonProcess {
       ref = this.byTid.get(tid);
       if (ref === undefined) return null;
     }
-    return this.sample(ref, false, null, SAMPLE_CODE_MAX_AGE_MS);
+    return this.sample(ref, false, null, SAMPLE_CODE_MAX_AGE_MS, opts.asyncio === true);
   }
 
-  private sample(ref: ThreadRef, holdsGil: boolean, name: string | null, codeAge = 0): ThreadSample {
+  private sample(ref: ThreadRef, holdsGil: boolean, name: string | null, codeAge: number, withTask: boolean): ThreadSample {
     const base = { tid: ref.tid, name: name ?? (ref.tid === this.pid ? "MainThread" : null), holdsGil, loop: false, task: null };
     let error = "";
     for (let attempt = 0; attempt <= RETRIES; attempt++) {
       try {
         const ts = attempt === 0 ? ref.bytes : this.mem.read(ref.tstate, this.layout.tstate.size);
         const raw = this.walker.walk(ref.tstate, ts);
-        return { ...base, frames: this.resolve(raw, codeAge), status: "ok" };
+        const s: ThreadSample = { ...base, frames: this.resolve(raw, codeAge), status: "ok" };
+        if (withTask) this.addTask({ ...ref, bytes: ts }, s, raw);
+        return s;
       } catch (e) {
         if (!(e instanceof TornRead)) throw e;
         error = e.message;
@@ -142,9 +145,9 @@ export class LivePython implements PythonProcess {
     });
   }
 
-  private addTask(ref: ThreadRef, s: ThreadSample): void {
+  private addTask(ref: ThreadRef, s: ThreadSample, raw: RawFrame[]): void {
     try {
-      const t = this.asyncio.read(ref, () => this.walker.walk(ref.tstate, ref.bytes), (codes) => this.codes.resolve(codes));
+      const t = this.asyncio.read(ref, () => raw, (codes) => this.codes.resolve(codes));
       s.loop = t.loop;
       s.task = t.task;
     } catch (e) {

@@ -38,7 +38,8 @@ export interface PythonProcess {
   readonly pid: number;
   readonly version: PythonVersion;
   threads(): ThreadSample[];
-  sampleThread(tid: number): ThreadSample | null;
+  /** Fast path for one thread (cached thread state); `asyncio: true` adds loop/task. */
+  sampleThread(tid: number, opts?: { asyncio?: boolean }): ThreadSample | null;
   gilHolderTid(): number | null;
   sourceLine(file: string, line: number): string | null;
   /** Frames of one thread with locals (slower; dump --locals). Innermost first. */

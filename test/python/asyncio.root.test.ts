@@ -24,6 +24,9 @@ test("the loop thread and its running task (named) while it blocks in sync code"
             assert.equal(loop.task?.name, "blocker");
             assert.deepEqual(loop.task?.coroutines, ["blocker_coro", "inner_step"]);
           }
+          const fast = p.sampleThread(loop_tid, { asyncio: true });
+          assert.deepEqual({ loop: fast?.loop, task: fast?.task }, { loop: true, task: loop.task });
+          assert.equal(p.sampleThread(loop_tid)?.task, null);
         } finally {
           p.close();
         }

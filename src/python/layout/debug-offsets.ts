@@ -90,7 +90,9 @@ export function layoutFromDebugOffsets(version: PythonVersion, raw: Uint8Array, 
     runtime: { interpretersHead: f(p.interpretersHead) },
     interp: { next: f(p.interpNext), threadsHead: f(p.threadsHead), modules: f(p.modules) },
     tstate: {
-      size: tsSize + 16, next: f(p.tsNext), threadId: f(p.threadId), nativeThreadId: f(p.nativeThreadId),
+      // copy only up to the fields the walk needs; asyncio fields past it are read on their own
+      size: Math.max(f(p.tsNext), f(p.threadId), f(p.nativeThreadId), f(p.currentFrame), f(p.datastackChunk) + 8) + 8,
+      next: f(p.tsNext), threadId: f(p.threadId), nativeThreadId: f(p.nativeThreadId),
       dict: null, top: { kind: "direct", offset: f(p.currentFrame) }, datastackChunk: f(p.datastackChunk),
     },
     frame: {

@@ -1,6 +1,6 @@
 // Program load with the verifier log carried by the error.
 import { ToolError } from "../errors.js";
-import { closeFd, objectId, progLoad, ProgType } from "./sys/index.js";
+import { closeFd, ENOSPC, EPERM, objectId, progLoad, ProgType } from "./sys/index.js";
 import { marshal } from "./asm/marshal.js";
 import type { Instruction } from "./asm/insn.js";
 
@@ -10,7 +10,7 @@ export class VerifierError extends ToolError {
   readonly program: string;
 
   constructor(program: string, log: string, cause: ToolError) {
-    super("verifier", `load program ${program}: verifier refused it: ${lastRelevantLines(log, 6).join(" | ")}`, { cause });
+    super("verifier", `load program ${program}: verifier refused it: ${lastRelevantLines(log, 6).join(" | ")}`, { cause, ...(cause.errno === undefined ? {} : { errno: cause.errno }), hint: "the whole verifier log is in VerifierError.log (--verbose prints it)" });
     this.log = log;
     this.program = program;
   }
@@ -49,13 +49,14 @@ export class Program {
     const base = { type: spec.type ?? ProgType.Tracepoint, insns, license: spec.license ?? "GPL", name: spec.name };
     const first = progLoad(base);
     if (typeof first === "number") return new Program(first, spec.name, insns.length / 8);
-    if (first.kind === "permission") throw wrapLoad(spec.name, first);
+    // EACCES is also how the verifier refuses a program: only EPERM skips the retry with a log.
+    if (first.errno === EPERM) throw wrapLoad(spec.name, first);
     for (let size = 1 << 16; size <= 1 << 24; size *= 4) {
       const log = Buffer.alloc(size);
       const again = progLoad({ ...base, log });
       if (typeof again === "number") return new Program(again, spec.name, insns.length / 8); // flaky first failure
       const text = log.toString("utf8", 0, Math.max(0, log.indexOf(0)));
-      if (again.errno === 28 /* ENOSPC: log too small */ && size < 1 << 24) continue;
+      if (again.errno === ENOSPC && size < 1 << 24) continue; // log too small (no log_true_size before 6.4)
       if (text === "") throw wrapLoad(spec.name, again);
       throw new VerifierError(spec.name, text, again);
     }

@@ -1,6 +1,6 @@
 // Find the interpreter in a live process: which mapped file holds _PyRuntime (libpython*.so for
 // shared builds, else the executable), where it is loaded, and which version it is.
-import { readdirSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { ToolError } from "../errors.js";
 import { ElfFile, fileSource } from "./elf.js";
 import { type Mapping, readMaps } from "./maps.js";
@@ -137,11 +137,24 @@ export function findAsyncioDebug(pid: number, maps: Mapping[]): Uint8Array | nul
   }
 }
 
-/** Kernel thread ids of the process (its pid namespace as seen from here). */
+/**
+ * Kernel thread ids of the process as the target sees them (its own pid namespace): the last
+ * NSpid of each task (containers), else the task directory name.
+ */
 export function taskIds(pid: number): number[] {
+  let tasks: number[];
   try {
-    return readdirSync(`/proc/${pid}/task`).map(Number).filter((n) => Number.isInteger(n));
+    tasks = readdirSync(`/proc/${pid}/task`).map(Number).filter((n) => Number.isInteger(n));
   } catch {
     return [];
   }
+  return tasks.map((t) => {
+    try {
+      const m = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/task/${t}/status`, "utf8"));
+      const last = m?.[1]?.trim().split(/\s+/).pop();
+      return last === undefined ? t : Number(last);
+    } catch {
+      return t;
+    }
+  });
 }

@@ -29,7 +29,7 @@ export function openPython(pid: number): LivePython {
   }
 }
 
-function detectVersion(mem: ProcessMemory, image: InterpreterImage, head: Uint8Array): PythonVersion {
+export function detectVersion(mem: ProcessMemory, image: InterpreterImage, head: Uint8Array): PythonVersion {
   const cookie = Buffer.from(head.subarray(0, 8)).toString("latin1");
   let version: PythonVersion;
   if (cookie === DEBUG_COOKIE) {

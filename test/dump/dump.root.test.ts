@@ -72,6 +72,17 @@ test("dump errors: process gone, not Python, permission denied", async (t) => {
     sleeper.kill();
   }
 
+  // A CPython older than 3.8 is named and refused.
+  const old = spawn("/root/.pyenv/versions/3.7.16/bin/python3", ["-c", "import sys; print('up', flush=True); sys.stdin.readline()"], { stdio: ["pipe", "pipe", "inherit"] });
+  try {
+    await new Promise((r) => old.stdout.once("data", r));
+    const e = errorOf(() => runDump({ pid: old.pid ?? 0, json: true, locals: false }, () => {}));
+    assert.equal(e.kind, "unsupported-python");
+    assert.match(e.message, /Python 3\.7\.16 is not supported/);
+  } finally {
+    old.kill();
+  }
+
   // An unprivileged reader (nobody) looking at a root-owned Python process.
   const target = await startTarget(interpreters()[4]?.path ?? "python3", fixture("stacks_target.py"), ["2"], { threads: 2 });
   try {

@@ -1,5 +1,5 @@
 // The loop-gap probe driver: configure → load → attach → consume → close.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { ToolError, wrap } from "../../errors.js";
 import { BpfMap, MmapArray, PerCpuArray, arrayMap, hashMap, u32Key } from "../../bpf/map.js";
 import { Program } from "../../bpf/program.js";
@@ -29,6 +29,15 @@ export interface GapStats {
   minNs: bigint;
   maxNs: bigint;
   quantileNs(q: number): bigint;
+  /** The raw log-linear histogram (see histogram.ts bucketBounds); empty without stats. */
+  buckets: BigUint64Array;
+}
+
+export interface LoopThread {
+  pid: number;
+  tid: number;
+  /** /proc/PID/task/TID/comm at the time of the call ("" if it could not be read). */
+  name: string;
 }
 
 const DEFAULT_RING_BYTES = 256 * 1024;
@@ -159,11 +168,11 @@ export class LoopGapProbe {
   /** Cumulative since open; all zero when opened without stats. */
   readStats(): GapStats {
     if (this.#closed || this.#totals === undefined || this.#hist === undefined) {
-      return { count: 0n, sumNs: 0n, minNs: 0n, maxNs: 0n, quantileNs: () => 0n };
+      return { count: 0n, sumNs: 0n, minNs: 0n, maxNs: 0n, quantileNs: () => 0n, buckets: new BigUint64Array(0) };
     }
     const t = mergeTotals(this.#totals.lookupAll(0));
     const hist = new BigUint64Array(this.#hist.view, 0, BUCKETS).slice(); // a snapshot
-    return { ...t, quantileNs: (q: number) => quantileFromHistogram(hist, q, t.minNs, t.maxNs) };
+    return { ...t, quantileNs: (q: number) => quantileFromHistogram(hist, q, t.minNs, t.maxNs), buckets: hist };
   }
 
   /** Events the kernel could not put in the ring buffer (it was full). */
@@ -182,16 +191,17 @@ export class LoopGapProbe {
   }
 
   /** Every traced thread that has returned from a wait syscall; threads that exited are pruned. */
-  loopThreads(): Array<{ pid: number; tid: number }> {
+  loopThreads(): LoopThread[] {
     if (this.#closed) return [];
-    const out: Array<{ pid: number; tid: number }> = [];
+    const out: LoopThread[] = [];
     for (const key of this.#maps.threads.keys()) {
       const v = this.#maps.threads.lookup(key);
       if (v === undefined) continue;
       const tid = key.readUInt32LE(0);
       const pid = decodeThread(v).tgid;
-      if (!existsSync(`/proc/${pid}/task/${tid}`)) this.#maps.threads.delete(key);
-      else out.push({ pid, tid });
+      const name = threadName(pid, tid);
+      if (name === undefined) this.#maps.threads.delete(key);
+      else out.push({ pid, tid, name });
     }
     return out.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
   }
@@ -251,6 +261,16 @@ export class LoopGapProbe {
   #live(what: string): { targets: BpfMap; threads: BpfMap; counters: BpfMap } {
     if (this.#closed) throw new ToolError("internal", `${what}: the probe is closed`);
     return this.#maps;
+  }
+}
+
+/** The thread's comm, or undefined when the thread no longer exists. */
+function threadName(pid: number, tid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trimEnd();
+  } catch (e) {
+    if (e instanceof Error && "code" in e && (e.code === "ENOENT" || e.code === "ESRCH")) return undefined;
+    return existsSync(`/proc/${pid}/task/${tid}`) ? "" : undefined;
   }
 }
 

@@ -3,9 +3,9 @@
 // tracepoint whatever its record layout.
 //
 // Tracepoint programs do not nest on a CPU (bpf_prog_active, linux 6.18 kernel/trace/bpf_trace.c
-// trace_call_bpf) and syscall tracepoints run the BPF call with preemption disabled even though
-// they are faultable since 6.13 (trace_syscalls.c perf_call_bpf_enter/exit): per-CPU values need
-// no atomics. The shared histogram does.
+// trace_call_bpf), and although syscall tracepoints became faultable (6.13) the perf/BPF probe
+// still disables preemption (linux 6.18 trace_syscalls.c perf_syscall_enter/exit:
+// guard(preempt_notrace)): per-CPU values need no atomics. The shared histogram does.
 import {
   add64Imm, add64Reg, and64Imm, atomicAdd, call, exit, ja, jeqImm, jgeReg, jgtImm, jleImm, jleReg, jltImm, jltReg,
   jeq32Imm, jne32Imm, jneImm, jsetImm, label, ld64, ldMapFd, ldMapValue, ldx, ldxDW, ldxW, lsh64Imm, mov64Imm, mov64Reg, rsh64Imm, rsh64Reg,

@@ -1,5 +1,5 @@
 // One probe session against fixtures: open after they are ready, go, wait for their truth, close.
-import { LoopGapProbe, type GapEvent, type GapStats, type LoopGapConfig } from "../../../src/probes/loop-gap/index.js";
+import { LoopGapProbe, type GapEvent, type GapStats, type LoopGapConfig, type LoopThread } from "../../../src/probes/loop-gap/index.js";
 import type { Fixture, Ready, TruthBlock } from "./fixture.js";
 import { collect } from "./match.js";
 
@@ -9,7 +9,7 @@ export interface Session {
   events: GapEvent[];
   stats: GapStats;
   dropped: bigint;
-  loopThreads: Array<{ pid: number; tid: number }>;
+  loopThreads: LoopThread[];
 }
 
 /** `whileRunning` runs after "go", while the fixtures still run (their threads still exist). */

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { requireRoot } from "../../helpers/root.js";
 import { pythonFixture } from "./fixture.js";
 import { runSession } from "./run.js";
+import { BUCKETS, bucketOf } from "../../../src/probes/loop-gap/histogram.js";
 
 function nearestRank(sorted: bigint[], q: number): bigint {
   return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;
@@ -22,6 +23,10 @@ test("--stats: the in-kernel histogram counts every gap; percentiles within 1% o
   assert.equal(s.stats.sumNs, gaps.reduce((a, b) => a + b, 0n));
   assert.equal(s.stats.minNs, gaps[0]);
   assert.equal(s.stats.maxNs, gaps[gaps.length - 1]);
+  // The kernel's bucketing (assembled in program.ts) is exactly histogram.ts bucketOf.
+  const expected = new BigUint64Array(BUCKETS);
+  for (const g of gaps) expected[bucketOf(g)]! += 1n;
+  assert.deepEqual(s.stats.buckets, expected);
   for (const q of [0.5, 0.9, 0.99, 0.999, 1]) {
     const exact = nearestRank(gaps, q);
     const got = s.stats.quantileNs(q);

@@ -21,7 +21,7 @@ test("a loop in a non-main thread is reported with its tid and thread name", asy
     fx.kill();
     throw e;
   }
-  let threads: Array<{ pid: number; tid: number }> = [];
+  let threads: Array<{ pid: number; tid: number; name: string }> = [];
   const s = await runSession([fx], { thresholdNs: 30_000_000n, stats: false, tid: ready.tid }, async (probe) => {
     for (let i = 0; i < 100 && threads.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 10));
@@ -30,7 +30,7 @@ test("a loop in a non-main thread is reported with its tid and thread name", asy
   });
   assertBlocksReported(s.events, s.truth[0]!);
   assert.ok(s.events.every((e) => e.tid === ready.tid && e.pid === ready.pid));
-  assert.deepEqual(threads, [{ pid: ready.pid, tid: ready.tid }]); // --tid: only that thread is tracked
+  assert.deepEqual(threads, [{ pid: ready.pid, tid: ready.tid, name: "loop-thread" }]); // --tid: only that thread is tracked
   assert.deepEqual(s.loopThreads, []); // the process has exited: its threads are pruned
 });
 

@@ -10,11 +10,12 @@ cache="${PY314_CACHE:-$repo/.cache/python3.14}"
 root="$cache/root"
 wrapper="$cache/python3.14"
 
-if [[ -x "$wrapper" && -f "$cache/.complete" ]]; then
+if [[ -x "$wrapper" && -f "$cache/.complete" && -d "$root/usr/lib/python3/dist-packages/uvloop" ]]; then
   echo "$wrapper"
   exit 0
 fi
 
+rm -f "$cache/.complete"
 mkdir -p "$cache/apt/state/lists/partial" "$cache/apt/cache/archives/partial" "$cache/debs" "$root"
 # Same mirror apt already uses on this machine; only the suite differs.
 mirror="$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)"
@@ -35,8 +36,9 @@ aptopts=(
 )
 apt-get "${aptopts[@]}" update >&2
 # python3.14-minimal: the statically linked interpreter; lib*-minimal/-stdlib: the stdlib
-# (asyncio, threading, _asyncio extension); libc6 + small libs: the loader and what it links.
-pkgs=(python3.14-minimal libpython3.14-minimal libpython3.14-stdlib libc6 zlib1g libexpat1 libffi8 libmpdec4 libzstd1 libbz2-1.0 liblzma5)
+# (asyncio, threading, _asyncio extension); libc6 + small libs: the loader and what it links;
+# python3-uvloop + libuv1t64 + libssl3t64 (uvloop imports ssl): a uvloop to test the loop/task reader against (built for 3.14).
+pkgs=(python3.14-minimal libpython3.14-minimal libpython3.14-stdlib libc6 zlib1g libexpat1 libffi8 libmpdec4 libzstd1 libbz2-1.0 liblzma5 python3-uvloop libuv1t64 libssl3t64)
 (cd "$cache/debs" && apt-get "${aptopts[@]}" download "${pkgs[@]}" >&2)
 for deb in "$cache/debs"/*.deb; do dpkg -x "$deb" "$root"; done
 
@@ -50,6 +52,6 @@ export PYTHONHOME="$root/usr"
 exec "$ld" --library-path "$libs" "$root/usr/bin/python3.14" "\$@"
 WRAP
 chmod +x "$wrapper"
-"$wrapper" -c 'import sys, asyncio, threading; assert sys.version_info[:2] == (3, 14), sys.version' >&2
+"$wrapper" -c 'import sys, asyncio, threading, uvloop; assert sys.version_info[:2] == (3, 14), sys.version' >&2
 touch "$cache/.complete"
 echo "$wrapper"

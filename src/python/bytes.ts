@@ -4,6 +4,7 @@ export function dv(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 // Hot path (every frame of every sample): plain index arithmetic, no DataView per call.
+// The `as number` casts below are safe: at() has checked that every index is inside the array.
 function at(b: Uint8Array, off: number, n: number): void {
   if (off < 0 || off + n > b.length) throw new RangeError(`offset ${off}+${n} outside ${b.length} bytes`);
 }

@@ -36,3 +36,25 @@ test("the loop thread and its running task (named) while it blocks in sync code"
     });
   }
 });
+
+test("uvloop (3.14 from Debian unstable): loop thread and named running task", async (t) => {
+  if (!requireRoot(t)) return;
+  const py = interpreters().find((i) => i.minor === 14);
+  assert.ok(py, "3.14 provided by scripts/get-python314.sh (with python3-uvloop)");
+  const target = await startTarget(py.path, fixture("asyncio_target.py"), ["uvloop"]);
+  try {
+    const { loop_tid } = target.first as { loop_tid: number };
+    const p = openPython(target.pid);
+    try {
+      const loop = p.threads().find((x) => x.tid === loop_tid);
+      assert.equal(loop?.loop, true);
+      assert.equal(loop?.task?.name, "blocker");
+      assert.deepEqual(loop?.task?.coroutines, ["blocker_coro", "inner_step"]);
+      assert.equal(loop?.frames[0]?.function, "sync_work");
+    } finally {
+      p.close();
+    }
+  } finally {
+    await target.stop();
+  }
+});

@@ -1,27 +1,16 @@
 // The loop-gap probe driver: configure → load → attach → consume → close.
 import { existsSync, readFileSync } from "node:fs";
 import { ToolError, wrap } from "../../errors.js";
-import { BpfMap, MmapArray, PerCpuArray, arrayMap, hashMap, u32Key } from "../../bpf/map.js";
-import { Program } from "../../bpf/program.js";
-import { TracepointLink } from "../../bpf/link.js";
-import { RingBuffer } from "../../bpf/ringbuf.js";
+import { u32Key } from "../../bpf/map.js";
 import { FdWaiter } from "../../bpf/waiter.js";
-import { probeFeature } from "../../bpf/features.js";
-import { monotonicNs } from "../../bpf/clock.js";
-import { enterProgram, exitProgram, type LoopGapMaps } from "./program.js";
-import { COUNTERS, THREAD, TOTALS, decodeEvent, decodeThread, mergeTotals, type GapEvent } from "./layout.js";
+import { COUNTERS, decodeEvent, decodeThread, mergeTotals, type GapEvent } from "./layout.js";
 import { BUCKETS, quantileFromHistogram } from "./histogram.js";
-import { kindKey, traceableWaitSyscalls, type WaitSyscall } from "./syscalls.js";
+import type { WaitSyscall } from "./syscalls.js";
+import { validateConfig, type LoopGapConfig } from "./config.js";
+import { buildProbe, type ProbeParts } from "./build.js";
 
+export type { LoopGapConfig } from "./config.js";
 export type { GapEvent } from "./layout.js";
-
-export interface LoopGapConfig {
-  pids: readonly number[];
-  tid?: number;
-  thresholdNs: bigint | null;
-  stats: boolean;
-  ringBufferBytes?: number;
-}
 
 export interface GapStats {
   count: bigint;
@@ -40,100 +29,42 @@ export interface LoopThread {
   name: string;
 }
 
-const DEFAULT_RING_BYTES = 256 * 1024;
-const MAX_TARGETS = 1024;
-const MAX_THREADS = 16384;
-
-interface Closable {
-  close(): void;
-}
-
 export class LoopGapProbe {
   readonly armedAtNs: bigint;
   /** The wait syscalls attached on this kernel. */
   readonly syscalls: readonly WaitSyscall[];
-  readonly #maps: { targets: BpfMap; threads: BpfMap; counters: BpfMap };
-  readonly #ring: RingBuffer | undefined;
-  readonly #totals: PerCpuArray | undefined;
-  readonly #hist: MmapArray | undefined;
-  readonly #owned: Closable[];
+  readonly #parts: ProbeParts;
   readonly #waiter: FdWaiter;
   readonly #wake = new Map<number, () => void>();
   readonly #queue: GapEvent[] = [];
   #notify: Array<() => void> = [];
   #closed = false;
+  #failure: unknown;
   readonly #pump: Promise<void>;
 
-  private constructor(parts: {
-    maps: { targets: BpfMap; threads: BpfMap; counters: BpfMap };
-    ring: RingBuffer | undefined; totals: PerCpuArray | undefined; hist: MmapArray | undefined;
-    owned: Closable[]; waiter: FdWaiter; syscalls: WaitSyscall[]; armedAtNs: bigint;
-  }) {
-    this.#maps = parts.maps;
-    this.#ring = parts.ring;
-    this.#totals = parts.totals;
-    this.#hist = parts.hist;
-    this.#owned = parts.owned;
-    this.#waiter = parts.waiter;
+  private constructor(parts: ProbeParts, waiter: FdWaiter) {
+    this.#parts = parts;
+    this.#waiter = waiter;
     this.syscalls = parts.syscalls;
     this.armedAtNs = parts.armedAtNs;
-    this.#pump = this.#run();
+    this.#pump = this.#run().catch((e: unknown) => {
+      this.#failure = wrap("read loop-gap events", e);
+      this.#wakeConsumers();
+    });
   }
 
   /** Build, load and attach. Throws ToolError; everything opened so far is closed on failure. */
   static async open(config: LoopGapConfig): Promise<LoopGapProbe> {
-    validate(config);
-    const owned: Closable[] = [];
-    const own = <T extends Closable>(r: T): T => (owned.push(r), r);
+    validateConfig(config);
+    const parts = buildProbe(config);
+    let waiter: FdWaiter | undefined;
     try {
-      const syscalls = traceableWaitSyscalls();
-      if (syscalls.length === 0) throw new ToolError("not-supported", "find wait syscall tracepoints: none (CONFIG_FTRACE_SYSCALLS off?)");
-      const wantEvents = config.thresholdNs !== null;
-      if (wantEvents) {
-        const rb = probeFeature("ring-buffer");
-        if (!rb.supported) throw new ToolError("not-supported", `use a BPF ring buffer: needs linux ≥ ${rb.minimumKernel}`, { cause: rb.reason });
-      }
-      const maps = {
-        targets: own(hashMap("lg_targets", 4, 4, MAX_TARGETS)),
-        threads: own(hashMap("lg_threads", 4, THREAD.size, MAX_THREADS)),
-        counters: own(arrayMap("lg_counters", COUNTERS.size, 1)),
-      };
-      const ring = wantEvents ? own(new RingBuffer("lg_events", config.ringBufferBytes ?? DEFAULT_RING_BYTES)) : undefined;
-      const totals = config.stats ? own(new PerCpuArray("lg_totals", TOTALS.size, 1)) : undefined;
-      const hist = config.stats ? own(new MmapArray("lg_hist", 8 * BUCKETS, 1)) : undefined;
-      for (const pid of config.pids) maps.targets.update(u32Key(pid), u32Key(1));
-
-      const layout: LoopGapMaps = { ...maps, ...(ring ? { events: ring } : {}), ...(totals ? { totals } : {}), ...(hist ? { hist } : {}) };
-      const options = { thresholdNs: config.thresholdNs, stats: config.stats, ...(config.tid === undefined ? {} : { tid: config.tid }) };
-      const exit = own(Program.load({ name: "lg_exit", instructions: exitProgram(layout, options) }));
-      const enters = new Map<string, Program>();
-      for (const s of syscalls) {
-        const key = kindKey(s.kind);
-        let enter = enters.get(key);
-        if (enter === undefined) {
-          enter = own(Program.load({ name: `lg_enter_${key}`, instructions: enterProgram(layout, options, s.kind) }));
-          enters.set(key, enter);
-        }
-      }
-      for (const s of syscalls) {
-        const a = TracepointLink.attach(enters.get(kindKey(s.kind))!, "syscalls", `sys_enter_${s.name}`); // loaded above
-        const b = TracepointLink.attach(exit, "syscalls", `sys_exit_${s.name}`);
-        if (a) own(a);
-        if (b) own(b);
-      }
-      const armedAtNs = monotonicNs();
-      const waiter = new FdWaiter();
-      if (ring) {
-        try {
-          waiter.add(ring.fd);
-        } catch (e) {
-          waiter.close();
-          throw e;
-        }
-      }
-      return new LoopGapProbe({ maps, ring, totals, hist, owned, waiter, syscalls: syscalls.map((s) => s.name), armedAtNs });
+      waiter = new FdWaiter();
+      if (parts.ring) waiter.add(parts.ring.fd);
+      return new LoopGapProbe(parts, waiter);
     } catch (e) {
-      for (const r of owned.reverse()) r.close();
+      waiter?.close();
+      for (const r of [...parts.owned].reverse()) r.close();
       throw wrap("open loop-gap probe", e);
     }
   }
@@ -160,6 +91,7 @@ export class LoopGapProbe {
         yield next;
         continue;
       }
+      if (this.#failure !== undefined) throw this.#failure;
       if (this.#closed) return;
       await new Promise<void>((resolve) => this.#notify.push(resolve));
     }
@@ -167,24 +99,24 @@ export class LoopGapProbe {
 
   /** Cumulative since open; all zero when opened without stats. */
   readStats(): GapStats {
-    if (this.#closed || this.#totals === undefined || this.#hist === undefined) {
+    if (this.#closed || this.#parts.totals === undefined || this.#parts.hist === undefined) {
       return { count: 0n, sumNs: 0n, minNs: 0n, maxNs: 0n, quantileNs: () => 0n, buckets: new BigUint64Array(0) };
     }
-    const t = mergeTotals(this.#totals.lookupAll(0));
-    const hist = new BigUint64Array(this.#hist.view, 0, BUCKETS).slice(); // a snapshot
+    const t = mergeTotals(this.#parts.totals.lookupAll(0));
+    const hist = new BigUint64Array(this.#parts.hist.view, 0, BUCKETS).slice(); // a snapshot
     return { ...t, quantileNs: (q: number) => quantileFromHistogram(hist, q, t.minNs, t.maxNs), buckets: hist };
   }
 
   /** Events the kernel could not put in the ring buffer (it was full). */
   dropped(): bigint {
     if (this.#closed) return 0n;
-    return this.#maps.counters.lookup(u32Key(0))?.readBigUInt64LE(COUNTERS.drops) ?? 0n;
+    return this.#parts.maps.counters.lookup(u32Key(0))?.readBigUInt64LE(COUNTERS.drops) ?? 0n;
   }
 
   /** Monotonic ns when `tid` started its current run phase; undefined while waiting or unknown. */
   runPhaseStart(tid: number): bigint | undefined {
     if (this.#closed) return undefined;
-    const v = this.#maps.threads.lookup(u32Key(tid));
+    const v = this.#parts.maps.threads.lookup(u32Key(tid));
     if (v === undefined) return undefined;
     const start = decodeThread(v).runStartNs;
     return start === 0n ? undefined : start;
@@ -194,13 +126,13 @@ export class LoopGapProbe {
   loopThreads(): LoopThread[] {
     if (this.#closed) return [];
     const out: LoopThread[] = [];
-    for (const key of this.#maps.threads.keys()) {
-      const v = this.#maps.threads.lookup(key);
+    for (const key of this.#parts.maps.threads.keys()) {
+      const v = this.#parts.maps.threads.lookup(key);
       if (v === undefined) continue;
       const tid = key.readUInt32LE(0);
       const pid = decodeThread(v).tgid;
       const name = threadName(pid, tid);
-      if (name === undefined) this.#maps.threads.delete(key);
+      if (name === undefined) this.#parts.maps.threads.delete(key);
       else out.push({ pid, tid, name });
     }
     return out.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
@@ -217,11 +149,11 @@ export class LoopGapProbe {
   close(): void {
     if (this.#closed) return;
     // Detach first (links were owned last), then collect what is already in the ring.
-    for (const r of [...this.#owned].reverse()) if (r instanceof TracepointLink) r.close();
+    for (const l of this.#parts.links) l.close();
     this.#drain();
     this.#closed = true;
     this.#waiter.close();
-    for (const r of [...this.#owned].reverse()) r.close();
+    for (const r of [...this.#parts.owned].reverse()) r.close();
     this.#wake.clear();
     this.#wakeConsumers();
   }
@@ -247,8 +179,8 @@ export class LoopGapProbe {
   }
 
   #drain(): void {
-    if (this.#closed || this.#ring === undefined) return;
-    const n = this.#ring.drain((record) => this.#queue.push(decodeEvent(record)));
+    if (this.#closed || this.#parts.ring === undefined) return;
+    const n = this.#parts.ring.drain((record) => this.#queue.push(decodeEvent(record)));
     if (n > 0) this.#wakeConsumers();
   }
 
@@ -258,9 +190,9 @@ export class LoopGapProbe {
     for (const resolve of waiting) resolve();
   }
 
-  #live(what: string): { targets: BpfMap; threads: BpfMap; counters: BpfMap } {
+  #live(what: string): ProbeParts["maps"] {
     if (this.#closed) throw new ToolError("internal", `${what}: the probe is closed`);
-    return this.#maps;
+    return this.#parts.maps;
   }
 }
 
@@ -272,11 +204,4 @@ function threadName(pid: number, tid: number): string | undefined {
     if (e instanceof Error && "code" in e && (e.code === "ENOENT" || e.code === "ESRCH")) return undefined;
     return existsSync(`/proc/${pid}/task/${tid}`) ? "" : undefined;
   }
-}
-
-function validate(c: LoopGapConfig): void {
-  for (const pid of c.pids) if (!Number.isInteger(pid) || pid <= 0) throw new ToolError("usage", `open loop-gap probe: bad pid ${pid}`);
-  if (c.tid !== undefined && (!Number.isInteger(c.tid) || c.tid <= 0)) throw new ToolError("usage", `open loop-gap probe: bad tid ${c.tid}`);
-  if (c.thresholdNs !== null && c.thresholdNs < 0n) throw new ToolError("usage", "open loop-gap probe: negative threshold");
-  if (c.thresholdNs === null && !c.stats) throw new ToolError("usage", "open loop-gap probe: neither events (threshold) nor stats requested");
 }

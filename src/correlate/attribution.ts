@@ -122,3 +122,30 @@ export class StackAttribution {
     }
   }
 }
+
+/** What the session's watch config says about stacks (structurally session/watcher.ts WatchConfig). */
+export interface WatchStacksConfig {
+  pids: readonly number[];
+  tid?: number | undefined;
+  thresholdMs: number;
+  sampleIntervalMs: number;
+}
+
+/**
+ * The session's AttributorFactory: `(probe, cfg) => StackAttribution`. The probe is not read: its
+ * threads map is found in this process by name (the probe keeps its maps private); a probe that
+ * exposes `runPhaseMapFd` is used directly.
+ */
+export function stackAttributorFactory(onNotice?: (message: string) => void): (probe: object, cfg: WatchStacksConfig) => Promise<StackAttribution> {
+  return (probe, cfg) => {
+    const fd = "runPhaseMapFd" in probe && typeof probe.runPhaseMapFd === "number" ? probe.runPhaseMapFd : undefined;
+    return StackAttribution.start({
+      pids: cfg.pids,
+      tid: cfg.tid ?? null,
+      thresholdNs: BigInt(Math.round(cfg.thresholdMs * 1e6)),
+      intervalNs: BigInt(Math.max(1, Math.round(cfg.sampleIntervalMs * 1e6))),
+      ...(fd === undefined ? {} : { runPhaseMapFd: fd }),
+      ...(onNotice === undefined ? {} : { onNotice }),
+    });
+  };
+}

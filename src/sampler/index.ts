@@ -20,7 +20,7 @@ export interface SamplerOptions {
   schedule: ScheduleConfig;
   /** Longest a sample waits in the worker before it is posted (default 5 ms). */
   flushNs?: bigint;
-  /** Longest the idle worker waits before re-posting its high-water mark (default 50 ms). */
+  /** Longest the idle worker waits before re-posting its high-water mark (default 250 ms; a waiting block asks for it at once). */
   heartbeatNs?: bigint;
   /** Niceness of the worker thread (default −10: on time under load; null: inherit). */
   nice?: number | null;
@@ -64,7 +64,7 @@ export class Sampler {
       tid: o.tid ?? null,
       schedule: o.schedule,
       flushNs: o.flushNs ?? 5_000_000n,
-      heartbeatNs: o.heartbeatNs ?? 50_000_000n,
+      heartbeatNs: o.heartbeatNs ?? 250_000_000n,
       nice: o.nice === undefined ? -10 : o.nice,
     };
     let worker: Worker;

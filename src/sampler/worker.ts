@@ -22,7 +22,7 @@ const MAX_CONSECUTIVE_ERRORS = 50; // then the process is treated as gone / unre
 
 type PidState =
   | { kind: "open"; py: PythonProcess; errors: number }
-  | { kind: "pending"; attempts: number; nextTryNs: bigint; lastError: string }
+  | { kind: "pending"; attempts: number; nextTryNs: bigint; lastError: string; exe: string | null }
   | { kind: "unavailable" };
 
 interface Tracked {
@@ -101,7 +101,7 @@ class SamplerLoop {
 
   private addPid(pid: number): void {
     if (this.pids.has(pid)) return;
-    this.pids.set(pid, { kind: "pending", attempts: 0, nextTryNs: 0n, lastError: "" });
+    this.pids.set(pid, { kind: "pending", attempts: 0, nextTryNs: 0n, lastError: "", exe: null });
     this.tryOpen(pid, now(), false);
   }
 
@@ -109,6 +109,13 @@ class SamplerLoop {
   private tryOpen(pid: number, t: bigint, looping: boolean): void {
     const st = this.pids.get(pid);
     if (st === undefined || st.kind !== "pending" || t < st.nextTryNs) return;
+    const exe = executable(pid);
+    if (looping && st.attempts === 0 && st.exe !== null && exe === st.exe) {
+      // It failed before with this very executable and now runs a loop: another open (100+ ms
+      // for a large binary) would fail the same way.
+      this.giveUp(pid, st.lastError);
+      return;
+    }
     try {
       const py = openPython(pid);
       this.pids.set(pid, { kind: "open", py, errors: 0 });
@@ -116,8 +123,9 @@ class SamplerLoop {
     } catch (e) {
       const reason = describe(e);
       const attempts = looping ? st.attempts + 1 : st.attempts;
-      if (isFinal(e) || attempts >= OPEN_RETRIES) this.giveUp(pid, reason);
-      else this.pids.set(pid, { kind: "pending", attempts, nextTryNs: t + OPEN_RETRY_NS, lastError: reason });
+      const notPython = isToolError(e) && e.kind === "not-python";
+      if (isFinal(e) || (looping && notPython) || attempts >= OPEN_RETRIES) this.giveUp(pid, reason);
+      else this.pids.set(pid, { kind: "pending", attempts, nextTryNs: t + OPEN_RETRY_NS, lastError: reason, exe });
     }
   }
 
@@ -290,6 +298,15 @@ class SamplerLoop {
     for (const st of this.pids.values()) if (st.kind === "open") st.py.close();
     this.pids.clear();
     this.init.port.close();
+  }
+}
+
+/** The process's executable (changes at exec), or null. */
+function executable(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return null;
   }
 }
 

@@ -69,6 +69,15 @@ export class LoopGapProbe {
     }
   }
 
+  /**
+   * The fd of the per-thread run-phase map (key u32 tid, value layout.ts THREAD), for readers in
+   * worker threads (a BPF fd is process-wide; take your own reference with BPF_MAP_GET_FD_BY_ID).
+   * -1 after close().
+   */
+  get threadsMapFd(): number {
+    return this.#parts.maps.threads.fd;
+  }
+
   addPid(pid: number): void {
     this.#live("add pid").targets.update(u32Key(pid), u32Key(1));
   }

@@ -77,13 +77,13 @@ export class GilObserver {
 
 function readHolder(reader: PythonProcess): { tid: number; name: string | null; frames: ReportFrame[] } | null {
   try {
-    const tid = reader.gilHolderTid();
-    if (tid === null) return null;
-    const s = reader.sampleThread(tid);
-    const frames: ReportFrame[] = (s?.frames ?? []).map((f) => ({
+    // threads() reads names and the GIL holder in one pass (sampleThread leaves both out)
+    const s = reader.threads().find((x) => x.holdsGil);
+    if (s === undefined) return null;
+    const frames: ReportFrame[] = s.frames.map((f) => ({
       function: f.function, file: f.file, line: f.line, source: f.line === null ? null : reader.sourceLine(f.file, f.line),
     }));
-    return { tid, name: s?.name ?? null, frames };
+    return { tid: s.tid, name: s.name, frames };
   } catch {
     return null; // a torn or failed read is no observation; the next tick tries again
   }

@@ -1,0 +1,93 @@
+// Real Python targets with known blocks, the loop-gap detector and cause accounting together.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { requireRoot } from "../helpers/root.js";
+import { gapFor, runCauses, sums, type Joined, type Run, type Truth } from "./fixture.js";
+
+function joinedFor(run: Run, t: Truth): Joined & { cause: NonNullable<Joined["cause"]> } {
+  const j = gapFor(run, t);
+  assert.ok(j !== undefined, `a gap covers the ${t.how} block`);
+  assert.ok(j.cause !== null, `the ${t.how} gap has a cause`);
+  return { gap: j.gap, cause: j.cause };
+}
+
+function assertSumsAddUp(run: Run): void {
+  assert.ok(run.joined.length > 0, "gaps were reported");
+  for (const j of run.joined) {
+    assert.ok(j.cause !== null, `every gap has its cause (gap ${j.gap.startNs}..${j.gap.endNs})`);
+    const { total, duration } = sums(j);
+    assert.ok(Math.abs(total - duration) <= duration * 0.02, `on+off+runq ${total.toFixed(3)} ms vs block ${duration.toFixed(3)} ms: ${j.cause.summary}`);
+  }
+}
+
+test("time.sleep: off CPU dominant, in clock_nanosleep, with the sleep's kernel stack", async (t) => {
+  if (!requireRoot(t)) return;
+  const run = await runCauses({ blocks: [{ how: "sleep", ms: 150 }, { how: "sleep", ms: 80 }] });
+  assertSumsAddUp(run);
+  for (const truth of run.truth) {
+    const { cause } = joinedFor(run, truth);
+    t.diagnostic(cause.summary);
+    assert.ok(cause.offCpuMs > 0.9 * (truth.endNs - truth.startNs > 0n ? Number(truth.endNs - truth.startNs) / 1e6 : 0), cause.summary);
+    assert.equal(cause.syscalls[0]?.name, "clock_nanosleep");
+    assert.equal(cause.syscalls[0]?.count, 1);
+    assert.equal(cause.longestOff?.syscall, "clock_nanosleep");
+    assert.match(cause.summary, /off CPU in clock_nanosleep/);
+    assert.ok(cause.longestOff.kernelStack.some((f) => /hrtimer_nanosleep|do_nanosleep|schedule/.test(f)), cause.longestOff.kernelStack.join(" < "));
+    assert.equal(cause.gil, null);
+  }
+});
+
+test("pure-Python CPU loop: on CPU (or run queue when the machine is busy), no off-CPU time to speak of", async (t) => {
+  if (!requireRoot(t)) return;
+  const run = await runCauses({ blocks: [{ how: "busy", ms: 150 }] });
+  assertSumsAddUp(run);
+  const truth = run.truth[0]!;
+  const { cause } = joinedFor(run, truth);
+  t.diagnostic(cause.summary);
+  const total = cause.onCpuMs + cause.offCpuMs + cause.runQueueMs;
+  assert.ok(cause.offCpuMs < 0.05 * total, cause.summary);
+  // the machine is shared: a preempted busy loop waits in the run queue, which is reported as such
+  assert.ok(cause.onCpuMs > 0.3 * total, cause.summary);
+  assert.match(cause.summary, cause.onCpuMs >= cause.runQueueMs ? /^\d+ ms: \d+ ms on CPU/ : /^\d+ ms: run-queue wait/);
+  // the loop's own bookkeeping around the callback makes a few short syscalls; the loop makes none
+  t.diagnostic(JSON.stringify(cause.syscalls));
+  assert.ok(cause.syscalls.every((s) => s.ms < 2), "no syscall time to speak of (clock_gettime is vDSO)");
+});
+
+test("blocking socket read: off CPU in a recv syscall, kernel stack through the socket receive path", async (t) => {
+  if (!requireRoot(t)) return;
+  const run = await runCauses({ blocks: [{ how: "recv", ms: 120 }] });
+  assertSumsAddUp(run);
+  const { cause } = joinedFor(run, run.truth[0]!);
+  t.diagnostic(cause.summary);
+  t.diagnostic(cause.longestOff?.kernelStack.join(" < ") ?? "no stack");
+  assert.ok(cause.longestOff !== null);
+  assert.match(cause.longestOff.syscall ?? "", /^recv/);
+  assert.match(cause.summary, /off CPU in recv/);
+  assert.ok(cause.longestOff.kernelStack.some((f) => /unix_stream_recvmsg|unix_stream_read_generic|unix_stream_data_wait|sock_recvmsg|__skb_wait_for_more_packets/.test(f)), cause.longestOff.kernelStack.join(" < "));
+});
+
+test("GIL hog: futex wait attributed to the hog thread's tid and function", async (t) => {
+  if (!requireRoot(t)) return;
+  const run = await runCauses({ blocks: [{ how: "gil", ms: 200 }] }, { python: true });
+  assertSumsAddUp(run);
+  const truth = run.truth[0]!;
+  const { cause } = joinedFor(run, truth);
+  t.diagnostic(cause.summary);
+  assert.ok(cause.gil !== null, cause.summary);
+  assert.equal(cause.gil.holderTid, truth.holderTid);
+  assert.equal(cause.gil.holderName, "hog-thread");
+  assert.equal(cause.gil.holderFrames[0]?.function, "hog");
+  assert.ok(cause.gil.waitMs > 100, cause.summary);
+  assert.match(cause.summary, new RegExp(`GIL wait \\d+ ms, held by tid ${truth.holderTid} \\(hog-thread, in hog\\)`));
+});
+
+test("CPU starvation: a loop thread pinned beside a CPU hog reports run-queue time", async (t) => {
+  if (!requireRoot(t)) return;
+  const run = await runCauses({ blocks: [{ how: "runq", ms: 200 }], cpu: 1 });
+  assertSumsAddUp(run);
+  const { cause } = joinedFor(run, run.truth[0]!);
+  t.diagnostic(cause.summary);
+  const total = cause.onCpuMs + cause.offCpuMs + cause.runQueueMs;
+  assert.ok(cause.runQueueMs > 0.2 * total, cause.summary);
+});

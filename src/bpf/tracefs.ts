@@ -1,8 +1,8 @@
 // tracefs: find (or mount) it, read tracepoint ids and field layouts from `format` files.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { ToolError } from "../errors.js";
+import { mountTracefs } from "./sys/mem.js";
 
 /** The tracefs mount point in a /proc/self/mountinfo text, or undefined. */
 export function tracefsFromMountinfo(mountinfo: string): string | undefined {
@@ -27,10 +27,10 @@ export function tracefsRoot(): string {
   const target = "/sys/kernel/tracing";
   try {
     mkdirSync(target, { recursive: true });
-    // mount(2) has a libc wrapper, but mount(8) is everywhere and gives a readable error.
-    execFileSync("mount", ["-t", "tracefs", "nodev", target], { stdio: ["ignore", "ignore", "pipe"] });
+    mountTracefs(target);
   } catch (cause) {
-    throw new ToolError("not-supported", `mount tracefs at ${target}`, { cause, hint: "mount -t tracefs nodev /sys/kernel/tracing" });
+    const kind = cause instanceof ToolError && cause.kind === "permission" ? "permission" : "not-supported";
+    throw new ToolError(kind, "find tracefs: not mounted, and mounting it failed", { cause, hint: "mount -t tracefs nodev /sys/kernel/tracing" });
   }
   return (cached = target);
 }

@@ -20,6 +20,8 @@ const cWrite = libc.func("long write(int fd, void *buf, size_t len)");
 const cRead = libc.func("long read(int fd, void *buf, size_t len)");
 const cSetrlimit = libc.func("int setrlimit(int resource, void *rlim)");
 const cGetpagesize = libc.func("int getpagesize()");
+const cMount = libc.func("int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)");
+const cUmount2 = libc.func("int umount2(const char *target, int flags)");
 
 /** Result of a call: non-negative value, or -errno. */
 function result(r: unknown): number {
@@ -81,6 +83,12 @@ export function rawSetrlimit(resource: number, rlim: Buffer): number {
 }
 export function rawGetpagesize(): number {
   return Number(cGetpagesize());
+}
+export function rawMount(source: string, target: string, fstype: string): number {
+  return result(cMount(source, target, fstype, 0, null));
+}
+export function rawUmount2(target: string, flags: number): number {
+  return result(cUmount2(target, flags));
 }
 /** Address of a Buffer's memory (for pointer fields inside attr structs). */
 export function addressOf(buf: Buffer): bigint {

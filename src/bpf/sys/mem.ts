@@ -1,6 +1,6 @@
 // mmap/munmap, page size and possible CPUs.
 import { readFileSync } from "node:fs";
-import { rawGetpagesize, rawMmap, rawMunmap, viewOf } from "./libc.js";
+import { rawGetpagesize, rawMmap, rawMount, rawMunmap, rawUmount2, viewOf } from "./libc.js";
 import { syscallError } from "./errors.js";
 
 let pageSizeCache: number | undefined;
@@ -50,4 +50,16 @@ let possible: number | undefined;
 export function possibleCpuCount(): number {
   possible ??= Math.max(...parseCpuList(readFileSync("/sys/devices/system/cpu/possible", "utf8"))) + 1;
   return possible;
+}
+
+/** mount -t tracefs nodev <target> (mount(2); no mount(8) needed in minimal containers). */
+export function mountTracefs(target: string): void {
+  const r = rawMount("nodev", target, "tracefs");
+  if (r < 0) throw syscallError(`mount tracefs at ${target}`, -r);
+}
+
+/** umount2(target, MNT_DETACH). */
+export function unmount(target: string): void {
+  const r = rawUmount2(target, 2);
+  if (r < 0) throw syscallError(`unmount ${target}`, -r);
 }

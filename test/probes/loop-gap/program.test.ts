@@ -1,0 +1,62 @@
+// The program builder without a kernel: every variant marshals; optional code is only there when asked.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { marshal } from "../../../src/bpf/asm/marshal.js";
+import { enterProgram, exitProgram, type LoopGapMaps } from "../../../src/probes/loop-gap/program.js";
+import type { WaitKind } from "../../../src/probes/loop-gap/syscalls.js";
+
+const maps: LoopGapMaps = { targets: { fd: 3 }, threads: { fd: 4 }, counters: { fd: 5 }, events: { fd: 6 }, totals: { fd: 7 }, hist: { fd: 8 } };
+const KINDS: WaitKind[] = [{ family: "epoll" }, { family: "fdset", countOffset: 24, countSize: 8 }, { family: "fdset", countOffset: 16, countSize: 4 }];
+
+/** Map fds referenced by LD_IMM64 instructions of a marshalled program. */
+function mapFds(b: Buffer): number[] {
+  const fds: number[] = [];
+  for (let i = 0; i < b.length; i += 8) {
+    if (b[i] === 0x18) {
+      if ((b[i + 1]! >> 4) !== 0) fds.push(b.readInt32LE(i + 4));
+      i += 8;
+    }
+  }
+  return [...new Set(fds)].sort();
+}
+
+test("every variant marshals (all labels resolve)", () => {
+  for (const kind of KINDS) {
+    for (const stats of [false, true]) {
+      for (const thresholdNs of [null, 0n, 5_000_000_000n]) {
+        for (const tid of [undefined, 42]) {
+          const o = { stats, thresholdNs, ...(tid === undefined ? {} : { tid }) };
+          assert.ok(marshal(enterProgram(maps, o, kind)).length > 0);
+          assert.ok(marshal(exitProgram(maps, o)).length > 0);
+        }
+      }
+    }
+  }
+});
+
+test("histogram code is included only with stats; ring buffer code only with a threshold", () => {
+  const epoll: WaitKind = { family: "epoll" };
+  assert.deepEqual(mapFds(marshal(enterProgram(maps, { stats: false, thresholdNs: 1n }, epoll))), [4, 5, 6]);
+  assert.deepEqual(mapFds(marshal(enterProgram(maps, { stats: true, thresholdNs: null }, epoll))), [4, 7, 8]);
+  assert.deepEqual(mapFds(marshal(exitProgram(maps, { stats: true, thresholdNs: 1n }))), [3, 4]);
+});
+
+test("a threshold above 32 bits is loaded with LD_IMM64, not truncated", () => {
+  const b = marshal(enterProgram(maps, { stats: false, thresholdNs: 5_000_000_000n }, { family: "epoll" }));
+  let found = false;
+  for (let i = 0; i < b.length; i += 8) {
+    if (b[i] === 0x18 && (b[i + 1]! >> 4) === 0) {
+      const v = BigInt(b.readUInt32LE(i + 4)) | (BigInt(b.readUInt32LE(i + 12)) << 32n);
+      found ||= v === 5_000_000_000n;
+      i += 8;
+    }
+  }
+  assert.ok(found);
+});
+
+test("the tid filter is baked in as an immediate", () => {
+  const b = marshal(exitProgram(maps, { stats: false, thresholdNs: 1n, tid: 4242 }));
+  let found = false;
+  for (let i = 0; i < b.length; i += 8) if (b[i] === 0x56 && b.readInt32LE(i + 4) === 4242) found = true; // jne32 imm
+  assert.ok(found);
+});

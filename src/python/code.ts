@@ -6,6 +6,7 @@ import type { PythonLayout } from "./layout/types.js";
 import { lineFor } from "./linetable.js";
 import { readMany, TornRead } from "./memory/types.js";
 import type { ObjectReader } from "./objects.js";
+import type { Frame } from "./types.js";
 
 export interface CodeInfo {
   readonly addr: bigint;
@@ -17,6 +18,7 @@ export interface CodeInfo {
   readonly key: Uint8Array; // the identity words as read
   readonly header: Uint8Array;
   readonly lines: Map<number, number | null>;
+  readonly frames: Map<number, Readonly<Frame>>; // frozen Frame per instruction offset, shared by samples
   checkedAt: number; // Date.now() of the last identity check
 }
 
@@ -63,6 +65,12 @@ export class CodeCache {
     return addrs.map((a) => this.map.get(a) ?? this.load(a));
   }
 
+  /** Cached and checked within `maxAgeMs` of `now`, else undefined (hot path, no allocation). */
+  fresh(addr: number, now: number, maxAgeMs: number): CodeInfo | undefined {
+    const h = this.map.get(addr);
+    return h !== undefined && now - h.checkedAt < maxAgeMs ? h : undefined;
+  }
+
   private load(n: number): CodeInfo {
     if (!Number.isFinite(n) || n === 0 || n % 8 !== 0) throw new TornRead(0n, 0, "bad code pointer");
     const addr = BigInt(n);
@@ -80,11 +88,22 @@ export class CodeCache {
       key: h.slice(this.keyOff, this.keyOff + this.keyLen),
       header: h,
       lines: new Map(),
+      frames: new Map(),
       checkedAt: Date.now(),
     };
     if (this.map.size >= MAX_CACHE) this.map.clear(); // crude bound; code objects are few
     this.map.set(n, info);
     return info;
+  }
+
+  /** The (frozen, cached) Frame of this code at this instruction offset. */
+  frame(info: CodeInfo, byteOffset: number): Readonly<Frame> {
+    let f = info.frames.get(byteOffset);
+    if (f === undefined) {
+      f = Object.freeze({ function: info.qualname, file: info.filename, line: this.line(info, byteOffset) });
+      if (info.frames.size < 4096) info.frames.set(byteOffset, f);
+    }
+    return f;
   }
 
   line(info: CodeInfo, byteOffset: number): number | null {

@@ -137,11 +137,22 @@ export class LivePython implements PythonProcess {
   }
 
   private resolve(raw: RawFrame[], codeAge = 0): Frame[] {
+    if (codeAge > 0) {
+      // steady state of a sampler: every code object cached and recently checked
+      const now = Date.now();
+      const out: Frame[] = [];
+      for (const r of raw) {
+        const c = this.codes.fresh(r.code, now, codeAge);
+        if (c === undefined) break;
+        out.push(this.codes.frame(c, r.offset));
+      }
+      if (out.length === raw.length) return out;
+    }
     const codes = this.codes.resolve(raw.map((r) => r.code), codeAge);
     return raw.map((r, i) => {
       const c = codes[i];
       if (c === undefined) throw new TornRead(BigInt(r.code), 0, "code missing");
-      return { function: c.qualname, file: c.filename, line: this.codes.line(c, r.offset) };
+      return this.codes.frame(c, r.offset);
     });
   }
 

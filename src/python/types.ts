@@ -29,7 +29,7 @@ export interface ThreadSample {
   holdsGil: boolean;
   loop: boolean; // this thread is running an asyncio loop
   task: TaskInfo | null; // the loop's currently running task, if any
-  frames: Frame[]; // innermost first
+  frames: Frame[]; // innermost first; Frame objects are frozen and shared between samples
   status: "ok" | "torn";
   error?: string;
 }

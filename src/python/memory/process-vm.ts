@@ -76,17 +76,21 @@ export class VmReadvMemory implements ProcessMemory {
     if (n < len) throw new TornRead(addr, len, `short read (${n})`);
   }
 
-  private batchIov: Buffer | null = null;
+  private batchIov: { buf: Buffer; iov: BigUint64Array; at: number } | null = null;
 
   readMany(reqs: readonly ReadRequest[]): (Uint8Array | null)[] {
     const out: (Uint8Array | null)[] = [];
-    for (let i = 0; i < reqs.length; i += BATCH) this.batch(reqs.slice(i, i + BATCH), out);
+    if (reqs.length <= BATCH) this.batch(reqs, out);
+    else for (let i = 0; i < reqs.length; i += BATCH) this.batch(reqs.slice(i, i + BATCH), out);
     return out;
   }
 
   private batch(reqs: readonly ReadRequest[], out: (Uint8Array | null)[]): void {
-    if (this.batchIov === null) this.batchIov = Buffer.alloc(BATCH * 32);
-    const iov = new BigUint64Array(this.batchIov.buffer, this.batchIov.byteOffset, BATCH * 4);
+    if (this.batchIov === null) {
+      const buf = Buffer.alloc(BATCH * 32); // BATCH local iovecs, then BATCH remote ones
+      this.batchIov = { buf, iov: new BigUint64Array(buf.buffer, buf.byteOffset, BATCH * 4), at: Number(koffi.address(buf)) };
+    }
+    const { iov, at } = this.batchIov;
     const base = this.scratch;
     let pos = 0;
     reqs.forEach((r, i) => {
@@ -97,7 +101,6 @@ export class VmReadvMemory implements ProcessMemory {
       iov[BATCH * 2 + i * 2 + 1] = BigInt(len);
       pos += len;
     });
-    const at = Number(koffi.address(this.batchIov));
     const n = this.fn(this.pid, at, reqs.length, at + BATCH * 16, reqs.length, 0);
     if (n < 0) {
       const err = readError(this.pid, koffi.errno(), reqs[0]?.addr ?? 0n, 0);

@@ -127,7 +127,7 @@ export class FrameWalker {
     }
     if (addr === 0 && lastBuf !== null) this.checkBottom(lastOwner, lastBuf, lastAt);
     if (this.lastMissed.size > 4096) this.lastMissed.clear();
-    this.lastMissed.set(tstate, this.missed.slice(0, 8));
+    this.lastMissed.set(tstate, this.missed.slice(0, this.layout.tstate.datastackChunk === null ? 128 : 8));
     // 3.8–3.10 heap frames are read one by one and recycled at the same address
     // (co_zombieframe); re-checking the top frame after the walk would not catch that ABA and
     // triples the torn rate of busy stacks, so a rare stack cut short is accepted instead
@@ -189,7 +189,18 @@ export class FrameWalker {
     const dc = this.layout.tstate.datastackChunk;
     const chunks: Chunks = { list: [], older: 0n, loaded: 0 };
     if (this.pre.size > 0) this.pre = new Map();
-    if (dc === null) return chunks;
+    if (dc === null) {
+      // 3.8–3.10: heap frames are recycled per code object, so last walk's addresses mostly
+      // recur: fetch them all in one syscall (fewer reads, and a more consistent picture).
+      if (extras.length > 0 && this.mem.readMany !== undefined) {
+        const got = this.mem.readMany(extras.map((x) => ({ addr: BigInt(x), len: this.headerLen })));
+        extras.forEach((x, i) => {
+          const b = got[i];
+          if (b !== null && b !== undefined) this.pre.set(x, b);
+        });
+      }
+      return chunks;
+    }
     const chunk = u64(ts, dc);
     const end = u64(ts, dc + 8); // datastack_top follows datastack_chunk (3.11–3.14)
     if (chunk === 0n || end <= chunk || end - chunk > BigInt(MAX_CHUNK)) return chunks;

@@ -110,7 +110,14 @@ export class LivePython implements PythonProcess {
       }
     }
     if (ref === undefined) {
-      this.refs();
+      try {
+        this.refs();
+      } catch (e) {
+        // the thread list itself kept tearing: a torn sample, not an exception (process gone
+        // and permission errors still throw)
+        if (!(e instanceof TornRead)) throw e;
+        return { tid, name: null, holdsGil: false, loop: false, task: null, frames: [], status: "torn", error: e.message };
+      }
       ref = this.byTid.get(tid);
       if (ref === undefined) return null;
     }

@@ -22,12 +22,15 @@ function assertSumsAddUp(run: Run): void {
 
 test("time.sleep: off CPU dominant, in clock_nanosleep, with the sleep's kernel stack", async (t) => {
   if (!requireRoot(t)) return;
-  const run = await runCauses({ blocks: [{ how: "sleep", ms: 150 }, { how: "sleep", ms: 80 }] });
+  const asked = [150, 80];
+  const run = await runCauses({ blocks: asked.map((ms) => ({ how: "sleep" as const, ms })) });
   assertSumsAddUp(run);
-  for (const truth of run.truth) {
+  for (const [i, truth] of run.truth.entries()) {
     const { cause } = joinedFor(run, truth);
     t.diagnostic(cause.summary);
-    assert.ok(cause.offCpuMs > 0.9 * (truth.endNs - truth.startNs > 0n ? Number(truth.endNs - truth.startNs) / 1e6 : 0), cause.summary);
+    // the sleep itself is off CPU; its wake-up may wait in the run queue on a busy machine
+    assert.ok(cause.offCpuMs >= 0.97 * (asked[i] ?? 0), cause.summary);
+    assert.ok(cause.offCpuMs > cause.onCpuMs + cause.runQueueMs, cause.summary);
     assert.equal(cause.syscalls[0]?.name, "clock_nanosleep");
     assert.equal(cause.syscalls[0]?.count, 1);
     assert.equal(cause.longestOff?.syscall, "clock_nanosleep");

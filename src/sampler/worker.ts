@@ -22,7 +22,7 @@ const MAX_CONSECUTIVE_ERRORS = 50; // then the process is treated as gone / unre
 
 type PidState =
   | { kind: "open"; py: PythonProcess; errors: number }
-  | { kind: "pending"; attempts: number; nextTryNs: bigint; lastError: string; exe: string | null }
+  | { kind: "pending"; attempts: number; nextTryNs: bigint; lastError: string; notPythonExe: string | null }
   | { kind: "unavailable" };
 
 interface Tracked {
@@ -101,7 +101,7 @@ class SamplerLoop {
 
   private addPid(pid: number): void {
     if (this.pids.has(pid)) return;
-    this.pids.set(pid, { kind: "pending", attempts: 0, nextTryNs: 0n, lastError: "", exe: null });
+    this.pids.set(pid, { kind: "pending", attempts: 0, nextTryNs: 0n, lastError: "", notPythonExe: null });
     this.tryOpen(pid, now(), false);
   }
 
@@ -110,9 +110,9 @@ class SamplerLoop {
     const st = this.pids.get(pid);
     if (st === undefined || st.kind !== "pending" || t < st.nextTryNs) return;
     const exe = executable(pid);
-    if (looping && st.attempts === 0 && st.exe !== null && exe === st.exe) {
-      // It failed before with this very executable and now runs a loop: another open (100+ ms
-      // for a large binary) would fail the same way.
+    if (looping && st.notPythonExe !== null && exe === st.notPythonExe) {
+      // This very executable was found not to be Python, and it now runs a loop: it has not
+      // exec'd since, so another open (100+ ms for a large binary) would fail the same way.
       this.giveUp(pid, st.lastError);
       return;
     }
@@ -125,7 +125,7 @@ class SamplerLoop {
       const attempts = looping ? st.attempts + 1 : st.attempts;
       const notPython = isToolError(e) && e.kind === "not-python";
       if (isFinal(e) || (looping && notPython) || attempts >= OPEN_RETRIES) this.giveUp(pid, reason);
-      else this.pids.set(pid, { kind: "pending", attempts, nextTryNs: t + OPEN_RETRY_NS, lastError: reason, exe });
+      else this.pids.set(pid, { kind: "pending", attempts, nextTryNs: t + OPEN_RETRY_NS, lastError: reason, notPythonExe: notPython ? exe : null });
     }
   }
 

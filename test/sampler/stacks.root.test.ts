@@ -101,4 +101,8 @@ test("no leaks: fds, worker and samples are released by close()", async (t) => {
   assert.equal(run.truth.length, 2);
   await new Promise((r) => setTimeout(r, 100)); // let the worker's exit settle
   assert.equal(fds(), before, "file descriptors leaked");
+  const tid = run.stats.samplerThread.tid;
+  assert.ok(tid !== null && tid !== process.pid, "the sampler ran in its own thread");
+  assert.equal(existsSync(`/proc/self/task/${tid}`), false, "the sampler thread is gone");
+  assert.equal(run.stats.samplerThread.nice, "-10");
 });

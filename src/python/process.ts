@@ -100,7 +100,7 @@ export class LivePython implements PythonProcess {
     let ref = this.byTid.get(tid);
     if (ref !== undefined) {
       try {
-        const bytes = this.mem.read(ref.tstate, this.layout.tstate.size);
+        const bytes = this.walker.readThread(ref.tstate, this.layout.tstate.size);
         const nt = this.layout.tstate.nativeThreadId;
         const same = nt === null ? bytes.length > 0 && ref.pthread === readPthread(bytes, this.layout) : Number(u64(bytes, nt)) === tid;
         ref = same ? { ...ref, bytes } : undefined;

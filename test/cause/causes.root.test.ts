@@ -94,3 +94,30 @@ test("CPU starvation: a loop thread pinned beside a CPU hog reports run-queue ti
   const total = cause.onCpuMs + cause.offCpuMs + cause.runQueueMs;
   assert.ok(cause.runQueueMs > 0.2 * total, cause.summary);
 });
+
+// CPython ≤ 3.10 sleeps with select(0, NULL, NULL, NULL, &tv): a poll/select with no fds does not
+// end the run phase (loop-gap's rule, mirrored by run-cause), so the block is off CPU in select.
+test("time.sleep on CPython 3.9: off CPU in select/pselect6, same phase rules as the detector", async (t) => {
+  if (!requireRoot(t)) return;
+  const run = await runCauses({ blocks: [{ how: "sleep", ms: 100 }] }, { pythonBin: "/root/.pyenv/versions/3.9.18/bin/python3" });
+  assertSumsAddUp(run);
+  const { cause } = joinedFor(run, run.truth[0]!);
+  t.diagnostic(cause.summary);
+  // glibc's select() is the pselect6 syscall on x86_64 (sysdeps/unix/sysv/linux/select.c)
+  assert.match(cause.summary, /off CPU in (select|pselect6)$/);
+  assert.match(cause.longestOff?.syscall ?? "", /^(select|pselect6)$/);
+});
+
+for (const v of ["3.9.18", "3.13.0"]) {
+  test(`GIL hog on CPython ${v}: attributed to the hog thread`, async (t) => {
+    if (!requireRoot(t)) return;
+    const run = await runCauses({ blocks: [{ how: "gil", ms: 200 }] }, { pythonBin: `/root/.pyenv/versions/${v}/bin/python3` });
+    assertSumsAddUp(run);
+    const truth = run.truth[0]!;
+    const { cause } = joinedFor(run, truth);
+    t.diagnostic(cause.summary);
+    assert.equal(cause.gil?.holderTid, truth.holderTid, cause.summary);
+    assert.equal(cause.gil?.holderFrames[0]?.function, "hog");
+    assert.match(cause.summary, /^\d+ ms: GIL wait/);
+  });
+}

@@ -38,16 +38,24 @@ export const add32Imm = aluImm(Class.ALU, "add"), add32Reg = aluReg(Class.ALU, "
 export const sub64Imm = aluImm(Class.ALU64, "sub"), sub64Reg = aluReg(Class.ALU64, "sub");
 export const sub32Imm = aluImm(Class.ALU, "sub"), sub32Reg = aluReg(Class.ALU, "sub");
 export const mul64Imm = aluImm(Class.ALU64, "mul"), mul64Reg = aluReg(Class.ALU64, "mul");
+export const mul32Imm = aluImm(Class.ALU, "mul"), mul32Reg = aluReg(Class.ALU, "mul");
 export const div64Imm = aluImm(Class.ALU64, "div"), div64Reg = aluReg(Class.ALU64, "div");
+export const div32Imm = aluImm(Class.ALU, "div"), div32Reg = aluReg(Class.ALU, "div");
 export const mod64Imm = aluImm(Class.ALU64, "mod"), mod64Reg = aluReg(Class.ALU64, "mod");
+export const mod32Imm = aluImm(Class.ALU, "mod"), mod32Reg = aluReg(Class.ALU, "mod");
 export const or64Imm = aluImm(Class.ALU64, "or"), or64Reg = aluReg(Class.ALU64, "or");
+export const or32Imm = aluImm(Class.ALU, "or"), or32Reg = aluReg(Class.ALU, "or");
 export const and64Imm = aluImm(Class.ALU64, "and"), and64Reg = aluReg(Class.ALU64, "and");
 export const and32Imm = aluImm(Class.ALU, "and"), and32Reg = aluReg(Class.ALU, "and");
 export const xor64Imm = aluImm(Class.ALU64, "xor"), xor64Reg = aluReg(Class.ALU64, "xor");
+export const xor32Imm = aluImm(Class.ALU, "xor"), xor32Reg = aluReg(Class.ALU, "xor");
 export const lsh64Imm = aluImm(Class.ALU64, "lsh"), lsh64Reg = aluReg(Class.ALU64, "lsh");
+export const lsh32Imm = aluImm(Class.ALU, "lsh"), lsh32Reg = aluReg(Class.ALU, "lsh");
 export const rsh64Imm = aluImm(Class.ALU64, "rsh"), rsh64Reg = aluReg(Class.ALU64, "rsh");
 export const rsh32Imm = aluImm(Class.ALU, "rsh"), rsh32Reg = aluReg(Class.ALU, "rsh");
 export const arsh64Imm = aluImm(Class.ALU64, "arsh"), arsh64Reg = aluReg(Class.ALU64, "arsh");
+export const arsh32Imm = aluImm(Class.ALU, "arsh"), arsh32Reg = aluReg(Class.ALU, "arsh");
+export const neg32 = (dst: Register): Instruction => op(Class.ALU | AluOp.neg, dst, 0, 0, 0);
 export const neg64 = (dst: Register): Instruction => op(Class.ALU64 | AluOp.neg, dst, 0, 0, 0);
 
 // Jumps: <cond>Imm / <cond>Reg (64-bit) and <cond>32Imm / <cond>32Reg (JMP32, kernel 5.1)
@@ -59,11 +67,11 @@ export const jgtImm = jImm(Class.JMP, "jgt"), jgtReg = jReg(Class.JMP, "jgt"), j
 export const jgeImm = jImm(Class.JMP, "jge"), jgeReg = jReg(Class.JMP, "jge"), jge32Imm = jImm(Class.JMP32, "jge"), jge32Reg = jReg(Class.JMP32, "jge");
 export const jltImm = jImm(Class.JMP, "jlt"), jltReg = jReg(Class.JMP, "jlt"), jlt32Imm = jImm(Class.JMP32, "jlt"), jlt32Reg = jReg(Class.JMP32, "jlt");
 export const jleImm = jImm(Class.JMP, "jle"), jleReg = jReg(Class.JMP, "jle"), jle32Imm = jImm(Class.JMP32, "jle"), jle32Reg = jReg(Class.JMP32, "jle");
-export const jsetImm = jImm(Class.JMP, "jset"), jsetReg = jReg(Class.JMP, "jset");
-export const jsgtImm = jImm(Class.JMP, "jsgt"), jsgtReg = jReg(Class.JMP, "jsgt");
-export const jsgeImm = jImm(Class.JMP, "jsge"), jsgeReg = jReg(Class.JMP, "jsge");
-export const jsltImm = jImm(Class.JMP, "jslt"), jsltReg = jReg(Class.JMP, "jslt");
-export const jsleImm = jImm(Class.JMP, "jsle"), jsleReg = jReg(Class.JMP, "jsle");
+export const jsetImm = jImm(Class.JMP, "jset"), jsetReg = jReg(Class.JMP, "jset"), jset32Imm = jImm(Class.JMP32, "jset"), jset32Reg = jReg(Class.JMP32, "jset");
+export const jsgtImm = jImm(Class.JMP, "jsgt"), jsgtReg = jReg(Class.JMP, "jsgt"), jsgt32Imm = jImm(Class.JMP32, "jsgt"), jsgt32Reg = jReg(Class.JMP32, "jsgt");
+export const jsgeImm = jImm(Class.JMP, "jsge"), jsgeReg = jReg(Class.JMP, "jsge"), jsge32Imm = jImm(Class.JMP32, "jsge"), jsge32Reg = jReg(Class.JMP32, "jsge");
+export const jsltImm = jImm(Class.JMP, "jslt"), jsltReg = jReg(Class.JMP, "jslt"), jslt32Imm = jImm(Class.JMP32, "jslt"), jslt32Reg = jReg(Class.JMP32, "jslt");
+export const jsleImm = jImm(Class.JMP, "jsle"), jsleReg = jReg(Class.JMP, "jsle"), jsle32Imm = jImm(Class.JMP32, "jsle"), jsle32Reg = jReg(Class.JMP32, "jsle");
 export const ja = (target: string): Instruction => op(Class.JMP | JmpOp.ja, 0, 0, 0, 0, target);
 export const call = (helper: number): Instruction => op(Class.JMP | JmpOp.call, 0, 0, 0, checkImm(helper));
 export const exit = (): Instruction => op(Class.JMP | JmpOp.exit, 0, 0, 0, 0);

@@ -7,7 +7,10 @@
 import { u64 } from "./bytes.js";
 import type { CodeInfo } from "./code.js";
 import type { RawFrame } from "./frames.js";
-import type { PythonLayout } from "./layout/types.js";
+import { asyncioLayout314, parseAsyncioDebug } from "./layout/debug-offsets.js";
+import type { AsyncioLayout, PythonLayout } from "./layout/types.js";
+import { findAsyncioDebug } from "./locate.js";
+import { readMaps } from "./maps.js";
 import type { ObjectReader } from "./objects.js";
 import type { ThreadRef } from "./threads.js";
 import type { TaskInfo } from "./types.js";
@@ -24,11 +27,29 @@ export class AsyncioReader {
   private readonly objs: ObjectReader;
   private readonly layout: PythonLayout;
   private currentTasks: bigint | null = null; // the _current_tasks dict, found once
+  private aio: AsyncioLayout | null;
+  private lookedAt = 0;
+  private readonly pid: number;
   none: bigint | null = null;
 
-  constructor(objs: ObjectReader, layout: PythonLayout, _pid: number) {
+  constructor(objs: ObjectReader, layout: PythonLayout, pid: number) {
     this.objs = objs;
     this.layout = layout;
+    this.aio = layout.asyncio;
+    this.pid = pid;
+  }
+
+  /** 3.14 built with a shared _asyncio: its debug section appears once asyncio is imported. */
+  private layoutNow(): AsyncioLayout | null {
+    if (this.aio !== null || this.layout.version.minor < 14 || Date.now() - this.lookedAt < 1000) return this.aio;
+    this.lookedAt = Date.now();
+    try {
+      const b = findAsyncioDebug(this.pid, readMaps(this.pid));
+      if (b !== null) this.aio = asyncioLayout314(parseAsyncioDebug(b), this.layout.genIframe ?? 72);
+    } catch {
+      // maps or the module file unreadable right now: try again later
+    }
+    return this.aio;
   }
 
   private word(base: bigint, bytes: Uint8Array, off: number): bigint {
@@ -36,7 +57,7 @@ export class AsyncioReader {
   }
 
   runningLoop(ref: ThreadRef): bigint | null {
-    const a = this.layout.asyncio;
+    const a = this.layoutNow();
     if (a === null) return null;
     let loop: bigint | null;
     switch (a.loop.kind) {
@@ -60,7 +81,7 @@ export class AsyncioReader {
   read(ref: ThreadRef, walk: () => RawFrame[], resolve: (codes: number[]) => CodeInfo[]): AsyncioState {
     const loop = this.runningLoop(ref);
     if (loop === null) return { loop: false, task: null };
-    const a = this.layout.asyncio;
+    const a = this.aio;
     if (a === null || a.taskCoro === 0) return { loop: true, task: null };
     const task = this.runningTask(ref, loop);
     if (task === null) return { loop: true, task: null };
@@ -70,7 +91,7 @@ export class AsyncioReader {
   }
 
   private runningTask(ref: ThreadRef, loop: bigint): bigint | null {
-    const a = this.layout.asyncio;
+    const a = this.aio;
     if (a === null) return null;
     switch (a.task.kind) {
       case "tstate-field": {
@@ -100,7 +121,7 @@ export class AsyncioReader {
   }
 
   private taskName(task: bigint): string {
-    const a = this.layout.asyncio;
+    const a = this.aio;
     if (a === null) return "";
     const obj = u64(this.objs.mem.read(task + BigInt(a.taskName), 8), 0) & ~7n;
     if (obj === 0n) return "";
@@ -112,7 +133,7 @@ export class AsyncioReader {
 
   /** Qualnames of the running task's coroutines, outermost first. */
   private chain(coro: bigint, raw: RawFrame[], resolve: (codes: number[]) => CodeInfo[]): string[] {
-    const a = this.layout.asyncio;
+    const a = this.aio;
     if (a === null || coro === 0n) return [];
     const g = a.genFrame;
     const frame = g.kind === "embedded" ? coro + BigInt(g.offset) : u64(this.objs.mem.read(coro + BigInt(g.offset), 8), 0);

@@ -58,3 +58,34 @@ test("uvloop (3.14 from Debian unstable): loop thread and named running task", a
     await target.stop();
   }
 });
+
+test("3.14 with a shared _asyncio: a loop started after attaching is still found", async (t) => {
+  if (!requireRoot(t)) return;
+  const py = interpreters().find((i) => i.minor === 14);
+  assert.ok(py);
+  const target = await startTarget(py.path, fixture("asyncio_late_target.py"));
+  try {
+    assert.equal((target.first as { asyncio: boolean }).asyncio, false, "asyncio not imported yet");
+    const p = openPython(target.pid);
+    try {
+      assert.equal(p.threads().some((x) => x.loop), false);
+      const second = new Promise<string>((res) => {
+        let out = "";
+        target.child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (out.includes("\n")) res(out);
+        });
+      });
+      target.child.stdin.write("go\n");
+      const { loop_tid } = JSON.parse(await second) as { loop_tid: number };
+      await new Promise((r) => setTimeout(r, 1100)); // the reader re-looks for the module at most once a second
+      const loop = p.threads().find((x) => x.tid === loop_tid);
+      assert.equal(loop?.loop, true);
+      assert.equal(loop?.task?.name, "blocker");
+    } finally {
+      p.close();
+    }
+  } finally {
+    await target.stop();
+  }
+});

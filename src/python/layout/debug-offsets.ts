@@ -55,6 +55,17 @@ export function parseAsyncioDebug(b: Uint8Array): AsyncioDebugOffsets {
   return { taskName: Number(u64(b, 8)), taskCoro: Number(u64(b, 40)), tsRunningLoop: Number(u64(b, 80)), tsRunningTask: Number(u64(b, 88)) };
 }
 
+/** 3.14 asyncio layout from _asyncio's debug section (it may only appear once asyncio is imported). */
+export function asyncioLayout314(aio: AsyncioDebugOffsets, giIframe: number): AsyncioLayout {
+  return {
+    loop: { kind: "tstate-field", offset: aio.tsRunningLoop },
+    task: { kind: "tstate-field", offset: aio.tsRunningTask },
+    taskName: aio.taskName,
+    taskCoro: aio.taskCoro,
+    genFrame: { kind: "embedded", offset: giIframe },
+  };
+}
+
 export function layoutFromDebugOffsets(version: PythonVersion, raw: Uint8Array, aio: AsyncioDebugOffsets | null): PythonLayout {
   const minor = version.minor;
   if (minor !== 13 && minor !== 14) throw new ToolError("unsupported-python", `no _Py_DebugOffsets parser for Python 3.${minor}`);
@@ -75,14 +86,7 @@ export function layoutFromDebugOffsets(version: PythonVersion, raw: Uint8Array, 
       taskName: 128, taskCoro: 120, // TaskObj 3.13.0, checked live
       genFrame: { kind: "embedded", offset: 72 },
     };
-  } else if (aio !== null) {
-    asyncio = {
-      loop: { kind: "tstate-field", offset: aio.tsRunningLoop },
-      task: { kind: "tstate-field", offset: aio.tsRunningTask },
-      taskName: aio.taskName, taskCoro: aio.taskCoro,
-      genFrame: { kind: "embedded", offset: p.giIframe === null ? 72 : f(p.giIframe) },
-    };
-  } else asyncio = null;
+  } else asyncio = aio === null ? null : asyncioLayout314(aio, p.giIframe === null ? 72 : f(p.giIframe));
   const sp = p.stackpointer === null ? null : f(p.stackpointer);
   return {
     version,
@@ -116,5 +120,6 @@ export function layoutFromDebugOffsets(version: PythonVersion, raw: Uint8Array, 
     dict: { keys: 32, values: 40, kind: "v311" },
     gil: { kind: "interp", holder: f(p.gilHolder), locked: f(p.gilLocked) },
     asyncio,
+    genIframe: p.giIframe === null ? null : f(p.giIframe),
   };
 }

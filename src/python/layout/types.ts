@@ -93,7 +93,8 @@ export interface PythonLayout {
   readonly tuple: { size: number; item: number };
   readonly dict: DictLayout;
   readonly gil: GilLayout;
-  readonly asyncio: AsyncioLayout | null;
+  readonly asyncio: AsyncioLayout | null; // 3.14: null until _asyncio (and its debug section) is loaded
+  readonly genIframe?: number | null; // 3.14: PyGenObject.gi_iframe from _Py_DebugOffsets
 }
 
 /** PyDictObject / PyDictKeysObject, stable 3.11–3.14 (py-spy DictIterator); 3.8–3.10 differ. */

@@ -53,15 +53,17 @@ export function collectFrom(p: PythonProcess, locals: boolean): DumpDocument {
 }
 
 function thread(p: PythonProcess, t: ThreadSample, withLocals: boolean): DumpThread {
+  // With --locals, frames and locals come from one walk so they always belong together.
   const lf = withLocals && t.status === "ok" ? p.framesWithLocals(t.tid) : null;
-  const frames: DumpFrame[] = t.frames.map((f, i) => {
-    const out: DumpFrame = { function: f.function, file: f.file, line: f.line, source: f.line === null ? null : (p.sourceLine(f.file, f.line)?.trim() ?? null) };
-    if (withLocals) {
-      const same = lf !== null && lf.length === t.frames.length ? lf[i] : undefined;
-      out.locals = same?.locals ?? [];
-    }
-    return out;
-  });
+  const src = (file: string, line: number | null): string | null => (line === null ? null : (p.sourceLine(file, line)?.trim() ?? null));
+  const frames: DumpFrame[] =
+    lf !== null
+      ? lf.map((f) => ({ function: f.function, file: f.file, line: f.line, source: src(f.file, f.line), locals: f.locals }))
+      : t.frames.map((f) => {
+          const out: DumpFrame = { function: f.function, file: f.file, line: f.line, source: src(f.file, f.line) };
+          if (withLocals) out.locals = [];
+          return out;
+        });
   const d: DumpThread = { tid: t.tid, name: t.name, holds_gil: t.holdsGil, loop: t.loop, task: t.task, status: t.status, frames };
   if (t.error !== undefined) d.error = t.error;
   return d;

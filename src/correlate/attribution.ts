@@ -1,9 +1,10 @@
 // attribution: the library entry the session uses — sampler worker + correlator, one owner.
 // `attribute(gap)` resolves with the weighted Python stacks of exactly that block, or says why
 // there are none; detection never waits on it for longer than the bounded high-water wait.
-import { ToolError } from "../errors.js";
+import { isToolError, ToolError } from "../errors.js";
 import { SourceCache } from "../python/source.js";
 import { findMapFd, retainMap, RUN_PHASE_MAP, Sampler, scheduleFor, type SamplerCounters, type ScheduleConfig, type StackSample } from "../sampler/index.js";
+import { zeroCounters } from "../sampler/protocol.js";
 import { Correlator, type Attribution, type BlockWindow } from "./correlator.js";
 import type { SourceLine } from "./group.js";
 
@@ -44,63 +45,63 @@ const MIN_GATE_NS = 250_000n; // a zero threshold must not mean "sample every th
 
 export class StackAttribution {
   private constructor(
-    private readonly sampler: Sampler,
+    private readonly sampler: Sampler | null, // null: sampling could not start (the correlator says why)
     private readonly correlator: Correlator,
     private readonly schedule: ScheduleConfig,
-    private readonly map: { close(): void },
+    private readonly map: { close(): void } | null,
   ) {}
 
+  /**
+   * Starts the sampler worker on the loop-gap probe's run-phase map. Never fails for want of
+   * stacks: if sampling cannot start, every block is answered "unavailable" with the reason
+   * (announced once through onNotice) and detection goes on. Throws only on bad options.
+   */
   static async start(o: StackAttributionOptions): Promise<StackAttribution> {
-    const probeFd = o.runPhaseMapFd ?? findMapFd(RUN_PHASE_MAP);
-    if (probeFd === undefined) throw new ToolError("internal", `start stack sampling: no ${RUN_PHASE_MAP.name} map in this process (open the loop-gap probe first)`);
-    const map = retainMap(probeFd);
-    try {
-      return await StackAttribution.withMap(o, map);
-    } catch (e) {
-      map.close();
-      throw e;
+    if (o.thresholdNs < 0n || (o.intervalNs !== undefined && o.intervalNs <= 0n)) {
+      throw new ToolError("usage", "start stack sampling: the threshold must be ≥ 0 and the interval > 0");
     }
-  }
-
-  private static async withMap(o: StackAttributionOptions, map: { fd: number; close(): void }): Promise<StackAttribution> {
     const quarter = o.thresholdNs / 4n;
     const schedule = scheduleFor(o.thresholdNs, {
       gateNs: o.gateNs ?? (quarter > MIN_GATE_NS ? quarter : MIN_GATE_NS),
       ...(o.intervalNs === undefined ? {} : { intervalNs: o.intervalNs }),
     });
-    let sampler: Sampler | undefined;
-    const sources = new Map<number, SourceCache>();
+    let sampler: Sampler | null = null;
     const correlator = new Correlator({
       waitTimeoutMs: o.waitTimeoutMs ?? Number((2n * schedule.intervalNs) / 1_000_000n) + 50,
       ...(o.retentionNs === undefined ? {} : { retentionNs: o.retentionNs }),
-      sourceLine:
-        o.sourceLine ??
-        ((pid, file, line) => {
-          let c = sources.get(pid);
-          if (c === undefined) sources.set(pid, (c = new SourceCache(pid)));
-          return c.line(file, line);
-        }),
+      sourceLine: o.sourceLine ?? defaultSourceLine(),
       onWait: () => sampler?.flush(),
     });
-    sampler = await Sampler.start(
-      { mapFd: map.fd, pids: o.pids, tid: o.tid ?? null, schedule, ...(o.samplerNice === undefined ? {} : { nice: o.samplerNice }) },
-      {
-        onSamples: (samples, hwm) => {
-          o.onSamples?.(samples);
-          correlator.ingest(samples, hwm);
+    const unavailable = (pid: number | "all", reason: string) => {
+      correlator.markUnavailable(pid, reason);
+      o.onNotice?.(pid === "all" ? `stacks unavailable: ${reason}` : `stacks unavailable for ${pid}: ${reason}`);
+    };
+    let map: { fd: number; close(): void } | null = null;
+    try {
+      const probeFd = o.runPhaseMapFd ?? findMapFd(RUN_PHASE_MAP);
+      if (probeFd === undefined) throw new ToolError("internal", `find the ${RUN_PHASE_MAP.name} map in this process (is the loop-gap probe open?)`);
+      map = retainMap(probeFd);
+      sampler = await Sampler.start(
+        { mapFd: map.fd, pids: o.pids, tid: o.tid ?? null, schedule, ...(o.samplerNice === undefined ? {} : { nice: o.samplerNice }) },
+        {
+          onSamples: (samples, hwm) => {
+            o.onSamples?.(samples);
+            correlator.ingest(samples, hwm);
+          },
+          onUnavailable: unavailable,
         },
-        onUnavailable: (pid, reason) => {
-          correlator.markUnavailable(pid, reason);
-          o.onNotice?.(pid === "all" ? `stacks unavailable: ${reason}` : `stacks unavailable for ${pid}: ${reason}`);
-        },
-      },
-    );
+      );
+    } catch (e) {
+      map?.close();
+      map = null;
+      unavailable("all", `start the sampler: ${isToolError(e) ? e.chain() : String(e)}`);
+    }
     return new StackAttribution(sampler, correlator, schedule, map);
   }
 
   /** Also sample this process (e.g. a launched child). */
   addPid(pid: number): void {
-    this.sampler.addPid(pid);
+    this.sampler?.addPid(pid);
   }
 
   /** The stacks of one block (a kernel gap event): same pid+tid, inside [startNs, endNs]. */
@@ -109,18 +110,33 @@ export class StackAttribution {
   }
 
   stats(): AttributionStats {
-    return { sampler: this.sampler.counters, samplerThread: this.sampler.thread, retained: this.correlator.retained, schedule: this.schedule };
+    return {
+      sampler: this.sampler?.counters ?? zeroCounters(),
+      samplerThread: this.sampler?.thread ?? { tid: null, nice: "inherited" },
+      retained: this.correlator.retained,
+      schedule: this.schedule,
+    };
   }
 
   /** Stops the worker and releases blocks still waiting. Idempotent. */
   async close(): Promise<void> {
     try {
-      await this.sampler.close();
+      await this.sampler?.close();
     } finally {
-      this.map.close(); // the worker has stopped reading it
+      this.map?.close(); // the worker has stopped reading it
       this.correlator.close();
     }
   }
+}
+
+/** Source lines through /proc/PID/root, one cache per process. */
+function defaultSourceLine(): SourceLine {
+  const sources = new Map<number, SourceCache>();
+  return (pid, file, line) => {
+    let c = sources.get(pid);
+    if (c === undefined) sources.set(pid, (c = new SourceCache(pid)));
+    return c.line(file, line);
+  };
 }
 
 /** What the session's watch config says about stacks (structurally session/watcher.ts WatchConfig). */

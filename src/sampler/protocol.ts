@@ -40,6 +40,7 @@ export interface SamplerCounters {
   readNs: bigint; // total time inside stack reads
   kept: number; // samples posted
   torn: number; // reads marked torn (posted, counted, never weighted)
+  reused: number; // samples of a thread that had not run since its last read: that stack again
   straddled: number; // reads discarded: the run phase ended while reading
   missing: number; // the thread had no Python thread state
   errors: number; // reads that threw
@@ -56,5 +57,5 @@ export type FromWorker =
   | { kind: "closed" };
 
 export function zeroCounters(): SamplerCounters {
-  return { lookups: 0, reads: 0, readNs: 0n, kept: 0, torn: 0, straddled: 0, missing: 0, errors: 0, wakes: 0, wakeLateNs: 0n, wakeLateMaxNs: 0n };
+  return { lookups: 0, reads: 0, readNs: 0n, kept: 0, torn: 0, reused: 0, straddled: 0, missing: 0, errors: 0, wakes: 0, wakeLateNs: 0n, wakeLateMaxNs: 0n };
 }

@@ -1,8 +1,8 @@
 // Find the interpreter in a live process: which mapped file holds _PyRuntime (libpython*.so for
 // shared builds, else the executable), where it is loaded, and which version it is.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { ToolError } from "../errors.js";
-import { ElfFile, fileSource } from "./elf.js";
+import { isToolError, ToolError } from "../errors.js";
+import { ElfFile, EM_AARCH64, EM_X86_64, fileSource } from "./elf.js";
 import { type Mapping, readMaps } from "./maps.js";
 
 export interface InterpreterImage {
@@ -15,6 +15,7 @@ export interface InterpreterImage {
   rodataVersion: string | null; // "3.9.18" found in .rodata (for versions without Py_Version)
   freeThreaded: boolean; // "t" ABI suffix in the file name
   asyncioDebug: Uint8Array | null; // 3.14: .AsyncioDebug section contents, when built in
+  arch: "x86_64" | "aarch64";
 }
 
 export const WANTED_SYMBOLS = ["_PyRuntime", "Py_Version", "PyCode_Type", "_Py_NoneStruct"] as const;
@@ -84,6 +85,9 @@ export function locateInterpreter(pid: number, maps: Mapping[] = readTargetMaps(
     }
     try {
       const elf = new ElfFile(src);
+      if (elf.machine !== EM_X86_64 && elf.machine !== EM_AARCH64) {
+        throw new ToolError("unsupported-python", `${c.path}: ELF machine ${elf.machine} is not supported (x86_64 and aarch64 are)`);
+      }
       const syms = elf.symbols(WANTED_SYMBOLS);
       const section = elf.sections.get(".PyRuntime");
       const rtStatic = syms.get("_PyRuntime")?.value ?? section?.addr;
@@ -101,9 +105,11 @@ export function locateInterpreter(pid: number, maps: Mapping[] = readTargetMaps(
         path: c.path, hostPath: c.hostPath, bias, runtime: rtStatic + bias, symbols, fileMinor,
         rodataVersion: syms.has("Py_Version") ? null : rodataVersion(elf, src, fileMinor),
         freeThreaded: name?.[2] === "t",
+        arch: elf.machine === EM_AARCH64 ? "aarch64" : "x86_64",
         asyncioDebug: aioSec !== undefined && aioSec.type !== 8 ? src.read(Number(aioSec.offset), Math.min(Number(aioSec.size), 256)) : null,
       };
     } catch (e) {
+      if (isToolError(e) && e.kind === "unsupported-python") throw e;
       tried.push(`${c.path} (${e instanceof Error ? e.message : String(e)})`);
     } finally {
       src.close();

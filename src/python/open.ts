@@ -20,7 +20,7 @@ export function openPython(pid: number): LivePython {
     const doSize = debugOffsetsSize(version.minor);
     const raw = doSize !== null && version.minor >= 13 ? mem.read(image.runtime, doSize) : null;
     const aioBytes = version.minor >= 14 ? (image.asyncioDebug ?? findAsyncioDebug(pid, maps)) : null;
-    const layout = chooseLayout(version, raw, aioBytes === null ? null : parseAsyncioDebug(aioBytes));
+    const layout = chooseLayout(version, raw, aioBytes === null ? null : parseAsyncioDebug(aioBytes), image.arch);
     return new LivePython(pid, mem, image, layout, maps);
   } catch (e) {
     mem.close();

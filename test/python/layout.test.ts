@@ -65,3 +65,9 @@ test("absurd _Py_DebugOffsets values are refused, not used", () => {
   new DataView(b.buffer).setBigUint64(72, 1n << 40n, true);
   assert.throws(() => layoutFromDebugOffsets(versionFromHex(0x030d00f0), b, null), { kind: "unsupported-python" });
 });
+
+test("aarch64 differs only in 3.11's tstate_current", () => {
+  const v = versionFromHex(0x030b07f0);
+  assert.deepEqual(chooseLayout(v, null, null, "aarch64").gil, { kind: "runtime-current", offset: 592 });
+  assert.deepEqual(chooseLayout(v, null, null, "x86_64").gil, { kind: "runtime-current", offset: 576 });
+});

@@ -25,7 +25,7 @@ function open(): { p: LivePython; snap: Snap } {
   const image: InterpreterImage = {
     path: "python3.12", hostPath: "", bias: 0n, runtime: BigInt(snap.runtime),
     symbols: new Map(Object.entries(snap.symbols).map(([k, v]) => [k, BigInt(v)])),
-    fileMinor: 12, rodataVersion: null, freeThreaded: false, asyncioDebug: null,
+    fileMinor: 12, rodataVersion: null, freeThreaded: false, asyncioDebug: null, arch: "x86_64",
   };
   const maps = snap.maps.map(([s, e]) => ({ start: BigInt(s), end: BigInt(e), perms: "r--p", offset: 0n, path: "" }));
   const mem = new SnapshotMemory(regionsFromJson(snap.regions));

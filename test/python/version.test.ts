@@ -6,7 +6,7 @@ import { SnapshotMemory } from "../../src/python/memory/snapshot.js";
 
 const image = (over: Partial<InterpreterImage>): InterpreterImage => ({
   path: "/usr/lib/libpython3.so", hostPath: "", bias: 0n, runtime: 0x1000n, symbols: new Map(),
-  fileMinor: null, rodataVersion: null, freeThreaded: false, asyncioDebug: null, ...over,
+  fileMinor: null, rodataVersion: null, freeThreaded: false, asyncioDebug: null, arch: "x86_64", ...over,
 });
 const head = (cookie: string, hex: number, ft: number): Uint8Array => {
   const b = Buffer.alloc(24);

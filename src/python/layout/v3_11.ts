@@ -3,7 +3,7 @@
 // at v3.11.7, checked live (research notes §2.2, scripts/gen-legacy-offsets.py) on x86_64.
 import type { PythonLayout, PythonVersion } from "./types.js";
 
-export function layout311(version: PythonVersion): PythonLayout {
+export function layout311(version: PythonVersion, arch: "x86_64" | "aarch64" = "x86_64"): PythonLayout {
   return {
     version,
     model: "interpreter-frame",
@@ -29,7 +29,7 @@ export function layout311(version: PythonVersion): PythonLayout {
     bytes: { size: 16, sval: 32 },
     tuple: { size: 16, item: 24 },
     dict: { keys: 32, values: 40, kind: "v311" },
-    gil: { kind: "runtime-current", offset: 576 }, // _PyRuntime.gilstate.tstate_current (592 on aarch64)
+    gil: { kind: "runtime-current", offset: arch === "aarch64" ? 592 : 576 }, // _PyRuntime.gilstate.tstate_current (py-spy get_tstate_current_offset)
     asyncio: {
       loop: { kind: "tstate-dict", dict: 128, holderLoop: 16 },
       task: { kind: "current-tasks-dict" },

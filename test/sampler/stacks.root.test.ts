@@ -45,6 +45,39 @@ for (const python of PYENV) {
     });
   }
 
+  test(`${version}: a stack that changes while the thread is off CPU is followed (two sleeps, half each)`, async (t) => {
+    if (!requireRoot(t)) return;
+    const run = await runFixture(python, { scenario: "two_naps", count: 4, ms: 80 }, { thresholdNs: 20n * MS });
+    const blocks = run.truth.filter((x) => x.fn === "two_naps");
+    assert.equal(blocks.length, 4);
+    for (const b of blocks) {
+      const e = eventFor(run, b);
+      assert.ok(e !== undefined);
+      const weightOf = (fn: string) => (e.a.stacks ?? []).filter((s) => s.frames.some((f) => f.function === fn)).reduce((n, s) => n + s.weight, 0);
+      const first = weightOf("first_nap");
+      const second = weightOf("second_nap");
+      assert.ok(first > 0.2 && second > 0.2 && first + second > 0.9, `first_nap ${first.toFixed(2)}, second_nap ${second.toFixed(2)}: ${describe(e)}`);
+    }
+    assert.ok(run.stats.sampler.reused > run.stats.sampler.reads, `off-CPU samples re-use the last read (${run.stats.sampler.reused} reused, ${run.stats.sampler.reads} reads)`);
+  });
+
+  test(`${version}: two loop threads blocked at the same time never get each other's stacks`, async (t) => {
+    if (!requireRoot(t)) return;
+    const run = await runFixture(python, { scenario: "two_loops", count: 4, ms: 50 }, { thresholdNs: 20n * MS });
+    for (const [own, other] of [["nap_in_a", "spin_in_b"], ["spin_in_b", "nap_in_a"]] as const) {
+      const blocks = run.truth.filter((x) => x.fn === own);
+      assert.equal(blocks.length, 4);
+      for (const b of blocks) {
+        const e = eventFor(run, b);
+        assert.ok(e !== undefined && e.gap.tid === b.tid, `no event for ${own} on tid ${b.tid}`);
+        const fns = (e.a.stacks ?? []).flatMap((s) => s.frames.map((f) => f.function));
+        assert.ok(fns.includes(own), `${own} missing: ${describe(e)}`);
+        assert.ok(!fns.includes(other), `${other} (another thread) leaked into ${own}'s block: ${describe(e)}`);
+      }
+    }
+    assert.ok(dominantHas(eventFor(run, run.truth.find((x) => x.fn === "spin_in_b")!)!, "spin_in_b"));
+  });
+
   test(`${version}: a fast callback right before a slow one never appears in the slow block`, async (t) => {
     if (!requireRoot(t)) return;
     // gate 0.5 ms so that fast_cb (2 ms) IS sampled: the test is only meaningful if its samples exist.

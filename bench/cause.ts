@@ -48,9 +48,10 @@ class Target {
     }
   }
 
-  async run(seconds: number): Promise<number> {
+  async run(seconds: number): Promise<Sample> {
     this.child.stdin?.write(`run ${seconds}\n`);
-    return Number((await this.next())["rate"]);
+    const r = await this.next();
+    return { rate: Number(r["rate"]), perCpu: Number(r["count"]) / Number(r["cpu"]) };
   }
 
   quit(): void {
@@ -60,6 +61,11 @@ class Target {
 }
 
 type Tool = "none" | "detect" | "detect+cause";
+/** Per wall-clock second, and per CPU-second of the counting process. */
+interface Sample {
+  rate: number;
+  perCpu: number;
+}
 
 async function withTool<T>(tool: Tool, pid: number, fn: () => Promise<T>): Promise<T> {
   if (tool === "none") return fn();
@@ -89,8 +95,8 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), "|" + w.map((n) => "-".repeat(n + 2)).join("|") + "|", ...rows.map(line)].join("\n");
 }
 
-async function series(tools: Tool[], target: Target, watchedPid: number): Promise<Map<Tool, number[]>> {
-  const out = new Map<Tool, number[]>(tools.map((t) => [t, []]));
+async function series(tools: Tool[], target: Target, watchedPid: number): Promise<Map<Tool, Sample[]>> {
+  const out = new Map<Tool, Sample[]>(tools.map((t) => [t, []]));
   for (let rep = 0; rep < REPS; rep++) {
     const order = rep % 2 === 0 ? tools : [...tools].reverse(); // alternate, and alternate who goes first
     for (const tool of order) out.get(tool)?.push(await withTool(tool, watchedPid, () => target.run(SECONDS)));
@@ -98,10 +104,18 @@ async function series(tools: Tool[], target: Target, watchedPid: number): Promis
   return out;
 }
 
-function report(title: string, unit: string, base: Tool, results: Map<Tool, number[]>): void {
+function report(title: string, unit: string, base: Tool, results: Map<Tool, Sample[]>): void {
   console.log(`\n## ${title}\n${new Date().toISOString()}  load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}  ${REPS} × ${SECONDS} s, alternating`);
-  const b = median(results.get(base) ?? []);
-  console.log(table(["tool", `${unit} median [min … max]`, `vs ${base}`], [...results].map(([tool, xs]) => [tool, spread(xs), (median(xs) / b).toFixed(3)])));
+  const baseRate = median((results.get(base) ?? []).map((x) => x.rate));
+  const baseCpu = median((results.get(base) ?? []).map((x) => x.perCpu));
+  console.log(table(
+    ["tool", `${unit}/s median [min … max]`, `vs ${base}`, `${unit} per CPU-s median [min … max]`, `vs ${base}`],
+    [...results].map(([tool, xs]) => {
+      const rate = xs.map((x) => x.rate);
+      const cpu = xs.map((x) => x.perCpu);
+      return [tool, spread(rate), (median(rate) / baseRate).toFixed(3), spread(cpu), (median(cpu) / baseCpu).toFixed(3)];
+    }),
+  ));
 }
 
 async function main(): Promise<void> {
@@ -112,12 +126,12 @@ async function main(): Promise<void> {
     const ready = await busy.next();
     const busyPid = Number(ready["pid"]);
     await busy.run(0.5); // warm-up
-    report("busy asyncio loop: loop iterations/s", "iterations/s", "detect", await series(["detect", "detect+cause"], busy, busyPid));
+    report("busy asyncio loop: loop iterations", "iterations", "detect", await series(["detect", "detect+cause"], busy, busyPid));
     busy.quit();
     const pp = new Target(["pingpong", "0"]);
     await pp.next();
     await pp.run(0.5);
-    report("unrelated pipe ping-pong (2 processes, 1 CPU): round trips/s", "round trips/s", "none", await series(["none", "detect", "detect+cause"], pp, idle.pid ?? 0));
+    report("unrelated pipe ping-pong (2 processes, 1 CPU): round trips", "round trips", "none", await series(["none", "detect", "detect+cause"], pp, idle.pid ?? 0));
     pp.quit();
   } finally {
     busy.child.kill("SIGKILL");

@@ -30,6 +30,8 @@ export const RECORD_WAIT_MS = 50;
 export const THRESHOLD_SLACK_NS = 200_000n;
 /** GIL sampling period while a loop thread waits on a futex inside a phase. */
 export const GIL_POLL_MS = 5;
+/** How often exited threads are dropped from the kernel's per-thread map. */
+export const PRUNE_MS = 5000;
 
 export class CauseAccounting {
   readonly #probe: RunCauseProbe;
@@ -37,6 +39,7 @@ export class CauseAccounting {
   readonly #store = new RecordStore();
   readonly #gil: GilObserver | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
+  readonly #pruner: NodeJS.Timeout;
   #waiters: Array<() => void> = [];
   #closed = false;
 
@@ -45,6 +48,8 @@ export class CauseAccounting {
     this.#arch = arch;
     this.#gil = gil;
     probe.onRecord((r) => this.#add(r));
+    this.#pruner = setInterval(() => probe.prune(), PRUNE_MS);
+    this.#pruner.unref();
     if (gil !== undefined) {
       this.#timer = setInterval(() => gil.observe(probe.phaseThreads(), monotonicNs()), GIL_POLL_MS);
       this.#timer.unref();
@@ -103,6 +108,7 @@ export class CauseAccounting {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    clearInterval(this.#pruner);
     this.#probe.close();
     this.#gil?.close();
     this.#wake();

@@ -174,7 +174,19 @@ export class RunCauseProbe {
     return out;
   }
 
-  /** Threads inside a run phase now; threads that exited are pruned from the map on the way. */
+  /** Forget threads that have exited (their entries would otherwise stay until close). Returns how many. */
+  prune(): number {
+    if (this.#closed) return 0;
+    let n = 0;
+    for (const key of this.#threads.keys()) {
+      const v = this.#threads.lookup(key);
+      if (v === undefined) continue;
+      if (!existsSync(`/proc/${v.readUInt32LE(THREAD.tgid)}/task/${key.readUInt32LE(0)}`) && this.#threads.delete(key)) n++;
+    }
+    return n;
+  }
+
+  /** Threads inside a run phase now. */
   phaseThreads(): PhaseThread[] {
     if (this.#closed) return [];
     const out: PhaseThread[] = [];
@@ -184,10 +196,7 @@ export class RunCauseProbe {
       const tid = key.readUInt32LE(0);
       const pid = v.readUInt32LE(THREAD.tgid);
       const runStartNs = v.readBigUInt64LE(THREAD.runStart);
-      if (runStartNs === 0n) {
-        if (!existsSync(`/proc/${pid}/task/${tid}`)) this.#threads.delete(key);
-        continue;
-      }
+      if (runStartNs === 0n) continue;
       const sysStart = v.readBigUInt64LE(THREAD.curSysStart);
       const nr = v.readBigInt64LE(THREAD.curNr);
       out.push({ pid, tid, runStartNs, syscallNr: sysStart === 0n || nr < 0n ? null : Number(nr) });

@@ -71,3 +71,18 @@ test("close releases every fd and program", async (t) => {
   assert.equal(readdirSync("/proc/self/fd").length, fds);
   assert.equal(programIds().length, progs);
 });
+
+test("prune forgets threads that have exited", async (t) => {
+  if (!requireRoot(t)) return;
+  const py = spawn(PYTHON, ["-c", LOOP], { stdio: "ignore" });
+  const probe = RunCauseProbe.open({ pids: [py.pid ?? 0], thresholdNs: 1_000_000_000n, futexNrs: [202] });
+  try {
+    await new Promise((r) => setTimeout(r, 400)); // the loop thread is known by now
+    assert.equal(probe.prune(), 0, "a live thread stays");
+    await new Promise((resolve) => py.on("exit", resolve));
+    assert.equal(probe.prune(), 1);
+  } finally {
+    probe.close();
+    await probe.whenClosed();
+  }
+});

@@ -27,6 +27,12 @@ export interface LoopThread {
   tid: number;
   /** /proc/PID/task/TID/comm at the time of the call ("" if it could not be read). */
   name: string;
+  /**
+   * How it waits: "epoll" (asyncio, uvloop, libuv) or "poll-select" (a selector loop, or a
+   * thread that only ever polls one socket, e.g. an executor thread resolving names: callers may
+   * want to treat those with care).
+   */
+  waits: "epoll" | "poll-select";
 }
 
 export class LoopGapProbe {
@@ -139,10 +145,11 @@ export class LoopGapProbe {
       const v = this.#parts.maps.threads.lookup(key);
       if (v === undefined) continue;
       const tid = key.readUInt32LE(0);
-      const pid = decodeThread(v).tgid;
+      const state = decodeThread(v);
+      const pid = state.tgid;
       const name = threadName(pid, tid);
       if (name === undefined) this.#parts.maps.threads.delete(key);
-      else out.push({ pid, tid, name });
+      else out.push({ pid, tid, name, waits: state.waitsInEpoll ? "epoll" : "poll-select" });
     }
     return out.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
   }

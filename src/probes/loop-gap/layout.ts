@@ -31,10 +31,16 @@ export function decodeEvent(record: Buffer): GapEvent {
 export interface ThreadState {
   runStartNs: bigint;
   tgid: number;
+  /** The thread has waited in an epoll syscall (else only in poll/select so far). */
+  waitsInEpoll: boolean;
 }
 
 export function decodeThread(value: Buffer): ThreadState {
-  return { runStartNs: value.readBigUInt64LE(THREAD.runStart), tgid: value.readUInt32LE(THREAD.tgid) };
+  return {
+    runStartNs: value.readBigUInt64LE(THREAD.runStart),
+    tgid: value.readUInt32LE(THREAD.tgid),
+    waitsInEpoll: (value.readUInt32LE(THREAD.flags) & THREAD_WAITS_IN_EPOLL) !== 0,
+  };
 }
 
 export interface Totals {

@@ -16,7 +16,9 @@ test("decodes a thread state", () => {
   const b = Buffer.alloc(THREAD.size);
   b.writeBigUInt64LE(77n, 0);
   b.writeUInt32LE(9, 8);
-  assert.deepEqual(decodeThread(b), { runStartNs: 77n, tgid: 9 });
+  assert.deepEqual(decodeThread(b), { runStartNs: 77n, tgid: 9, waitsInEpoll: false });
+  b.writeUInt32LE(1, 12);
+  assert.equal(decodeThread(b).waitsInEpoll, true);
 });
 
 test("merges per-CPU totals; an idle CPU does not pull min to 0", () => {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { requireRoot } from "../../helpers/root.js";
-import { LoopGapProbe } from "../../../src/probes/loop-gap/index.js";
+import { LoopGapProbe, type LoopThread } from "../../../src/probes/loop-gap/index.js";
 import { pythonFixture } from "./fixture.js";
 import { assertBlocksReported } from "./match.js";
 import { runSession } from "./run.js";
@@ -21,7 +21,7 @@ test("a loop in a non-main thread is reported with its tid and thread name", asy
     fx.kill();
     throw e;
   }
-  let threads: Array<{ pid: number; tid: number; name: string }> = [];
+  let threads: LoopThread[] = [];
   const s = await runSession([fx], { thresholdNs: 30_000_000n, stats: false, tid: ready.tid }, async (probe) => {
     for (let i = 0; i < 100 && threads.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 10));
@@ -30,7 +30,7 @@ test("a loop in a non-main thread is reported with its tid and thread name", asy
   });
   assertBlocksReported(s.events, s.truth[0]!);
   assert.ok(s.events.every((e) => e.tid === ready.tid && e.pid === ready.pid));
-  assert.deepEqual(threads, [{ pid: ready.pid, tid: ready.tid, name: "loop-thread" }]); // --tid: only that thread is tracked
+  assert.deepEqual(threads, [{ pid: ready.pid, tid: ready.tid, name: "loop-thread", waits: "epoll" }]); // --tid: only that thread is tracked
   assert.deepEqual(s.loopThreads, []); // the process has exited: its threads are pruned
 });
 

@@ -6,8 +6,9 @@ import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { requireRoot } from "../helpers/root.js";
 import { chooseLayout } from "../../src/python/layout/choose.js";
-import { repoRoot } from "./fixtures.js";
-import { interpreters } from "./interpreters.js";
+import { fixture, repoRoot } from "./fixtures.js";
+import { interpreters, startTarget } from "./interpreters.js";
+import { openPython, type PythonLayout } from "../../src/python/index.js";
 
 test("3.8–3.12 offset tables agree with the live interpreters", (t) => {
   if (!requireRoot(t)) return;
@@ -36,5 +37,24 @@ test("3.8–3.12 offset tables agree with the live interpreters", (t) => {
       assert.equal(got["code.nlocals"], l.code.nlocals, m);
     }
     if (l.gil.kind === "runtime-current") assert.ok((got["runtime.tstate_hits"] as unknown as number[]).includes(l.gil.offset), m);
+  }
+});
+
+test("3.13 TaskObj offsets (not in _Py_DebugOffsets) agree with the live interpreter", async (t) => {
+  if (!requireRoot(t)) return;
+  const py = interpreters().find((i) => i.minor === 13);
+  assert.ok(py);
+  const got = JSON.parse(execFileSync(py.path, [resolve(repoRoot, "scripts/gen-legacy-offsets.py")], { encoding: "utf8" })) as Record<string, number | null>;
+  const target = await startTarget(py.path, fixture("stacks_target.py"), ["1"], { threads: 2 });
+  try {
+    const p = openPython(target.pid) as unknown as { layout: PythonLayout; close(): void }; // LivePython exposes its layout
+    try {
+      assert.equal(got["task.coro"], p.layout.asyncio?.taskCoro);
+      assert.equal(got["task.name"], p.layout.asyncio?.taskName);
+    } finally {
+      p.close();
+    }
+  } finally {
+    await target.stop();
   }
 });

@@ -7,7 +7,8 @@ import { assertBlocksReported } from "./match.js";
 import { runSession } from "./run.js";
 
 const THRESHOLD = 30_000_000n;
-const BLOCKS = [{ ms: 60, how: "sleep" }, { ms: 45, how: "busy" }, { ms: 5, how: "sleep" }, { ms: 120, how: "sleep" }];
+// "socket" waits in poll() on one fd inside the callback: it must not end the run phase.
+const BLOCKS = [{ ms: 60, how: "sleep" }, { ms: 45, how: "busy" }, { ms: 5, how: "sleep" }, { ms: 50, how: "socket" }, { ms: 120, how: "sleep" }];
 // pyenv interpreters on the CI image; 3.8 sleeps with select(), 3.11+ with clock_nanosleep.
 const PYTHONS = [...["3.8.18", "3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0"].map((v) => `/root/.pyenv/versions/${v}/bin/python3`), "/usr/bin/python3.11"];
 

@@ -33,3 +33,14 @@ test("a healthy busy loop gives no event at the threshold", async (t) => {
   assert.ok(s.stats.count >= 300n, `stats saw ${s.stats.count} gaps`);
   assert.equal(s.dropped, 0n);
 });
+
+for (const selector of ["poll", "select"] as const) {
+  test(`a selector loop on ${selector}() is a loop too`, async (t) => {
+    if (!requireRoot(t)) return;
+    const python = "/root/.pyenv/versions/3.12.1/bin/python3";
+    const blocks = [{ ms: 50, how: "busy" }, { ms: 70, how: "sleep" }];
+    const s = await runSession([pythonFixture(python, { selector, blocks })], { thresholdNs: THRESHOLD, stats: false });
+    assert.equal(s.truth[0]!.length, blocks.length);
+    assertBlocksReported(s.events, s.truth[0]!);
+  });
+}

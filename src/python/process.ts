@@ -125,13 +125,13 @@ export class LivePython implements PythonProcess {
   }
 
   private sample(ref: ThreadRef, holdsGil: boolean, name: string | null, codeAge: number, withTask: boolean): ThreadSample {
-    const base = { tid: ref.tid, name: name ?? (ref.tid === this.pid ? "MainThread" : null), holdsGil, loop: false, task: null };
+    const nm = name ?? (ref.tid === this.pid ? "MainThread" : null);
     let error = "";
     for (let attempt = 0; attempt <= RETRIES; attempt++) {
       try {
         const ts = attempt === 0 ? ref.bytes : this.mem.read(ref.tstate, this.layout.tstate.size);
         const raw = this.walker.walk(ref.tstate, ts);
-        const s: ThreadSample = { ...base, frames: this.resolve(raw, codeAge), status: "ok" };
+        const s: ThreadSample = { tid: ref.tid, name: nm, holdsGil, loop: false, task: null, frames: this.resolve(raw, codeAge), status: "ok" };
         if (withTask) this.addTask({ ...ref, bytes: ts }, s, raw);
         return s;
       } catch (e) {
@@ -140,7 +140,7 @@ export class LivePython implements PythonProcess {
         this.refreshMaps();
       }
     }
-    return { ...base, frames: [], status: "torn", error };
+    return { tid: ref.tid, name: nm, holdsGil, loop: false, task: null, frames: [], status: "torn", error };
   }
 
   private resolve(raw: RawFrame[], codeAge = 0): Frame[] {

@@ -37,6 +37,7 @@ export class VmReadvMemory implements ProcessMemory {
     this.pid = pid;
     this.fn = libcReadv();
     this.scratch = koffi.address(this.buf);
+    this.scratchN = Number(this.scratch);
     this.iov64[0] = this.scratch;
     const base = Number(koffi.address(this.iov));
     this.liov = base;
@@ -76,7 +77,8 @@ export class VmReadvMemory implements ProcessMemory {
     if (n < len) throw new TornRead(addr, len, `short read (${n})`);
   }
 
-  private batchIov: { buf: Buffer; iov: BigUint64Array; at: number } | null = null;
+  private batchIov: { buf: Buffer; iov: BigUint64Array; w32: Uint32Array; at: number } | null = null;
+  private readonly scratchN: number; // scratch address as a number
 
   readMany(reqs: readonly ReadRequest[]): (Uint8Array | null)[] {
     const out: (Uint8Array | null)[] = [];
@@ -88,19 +90,31 @@ export class VmReadvMemory implements ProcessMemory {
   private batch(reqs: readonly ReadRequest[], out: (Uint8Array | null)[]): void {
     if (this.batchIov === null) {
       const buf = Buffer.alloc(BATCH * 32); // BATCH local iovecs, then BATCH remote ones
-      this.batchIov = { buf, iov: new BigUint64Array(buf.buffer, buf.byteOffset, BATCH * 4), at: Number(koffi.address(buf)) };
+      this.batchIov = {
+        buf,
+        iov: new BigUint64Array(buf.buffer, buf.byteOffset, BATCH * 4),
+        w32: new Uint32Array(buf.buffer, buf.byteOffset, BATCH * 8),
+        at: Number(koffi.address(buf)),
+      };
     }
-    const { iov, at } = this.batchIov;
-    const base = this.scratch;
+    const { iov, w32, at } = this.batchIov;
+    // Lengths and local addresses are written as 32-bit halves (no bigint per field); the
+    // scratch address is below 2^48, so its halves are exact.
+    const base = this.scratchN;
     let pos = 0;
-    reqs.forEach((r, i) => {
+    for (let i = 0; i < reqs.length; i++) {
+      const r = reqs[i] as ReadRequest; // i < reqs.length
       const len = Math.max(0, Math.min(r.len, SCRATCH - pos));
-      iov[i * 2] = base + BigInt(pos);
-      iov[i * 2 + 1] = BigInt(len);
+      const local = base + pos;
+      w32[i * 4] = local % 0x100000000;
+      w32[i * 4 + 1] = Math.floor(local / 0x100000000);
+      w32[i * 4 + 2] = len;
+      w32[i * 4 + 3] = 0;
       iov[BATCH * 2 + i * 2] = r.addr;
-      iov[BATCH * 2 + i * 2 + 1] = BigInt(len);
+      w32[BATCH * 4 + i * 4 + 2] = len;
+      w32[BATCH * 4 + i * 4 + 3] = 0;
       pos += len;
-    });
+    }
     const n = this.fn(this.pid, at, reqs.length, at + BATCH * 16, reqs.length, 0);
     if (n < 0) {
       const err = readError(this.pid, koffi.errno(), reqs[0]?.addr ?? 0n, 0);

@@ -16,6 +16,10 @@ import { describe, Targets, type Target } from "./targets.js";
 import type { SampleFrame } from "./types.js";
 
 const MAX_CONSECUTIVE_ERRORS = 50; // then the process is treated as unreadable
+// A loop thread with no Python thread state (a C library's own loop) is not re-read at every
+// interval: after MISSING_LIMIT empty reads it is looked at again only every MISSING_RETRY_NS.
+const MISSING_LIMIT = 3;
+const MISSING_RETRY_NS = 1_000_000_000n;
 
 interface Tracked {
   pid: number;
@@ -24,6 +28,8 @@ interface Tracked {
   sched: ThreadSchedule;
   dueNs: bigint; // next look between map walks
   activity: ThreadActivity | null;
+  missing: number; // consecutive reads that found no Python thread state
+  skipUntilNs: bigint; // not a Python thread (as far as we know) until then
   /** The last good stack and the thread's counters just before it was read. */
   last: { act: Activity; frames: SampleFrame[]; task: TaskReport | null } | null;
 }
@@ -106,6 +112,7 @@ class SamplerLoop {
       }
       const d = decide(th.sched, phase, now(), this.init.schedule);
       if (d.kind === "wait") th.dueNs = d.untilNs;
+      else if (th.skipUntilNs > t) th.dueNs = this.nextWalkNs > t ? this.nextWalkNs : t + this.init.schedule.tickNs;
       else {
         this.sampleOne(th, st, d.periodNs);
         th.dueNs = th.sched.nextDueNs ?? now();
@@ -137,7 +144,7 @@ class SamplerLoop {
   private track(pid: number, tid: number): Tracked {
     let th = this.threads.get(tid);
     if (th === undefined) {
-      th = { pid, tid, nsTid: namespaceTid(pid, tid), sched: idleSchedule(), dueNs: 0n, activity: ThreadActivity.open(pid, tid), last: null };
+      th = { pid, tid, nsTid: namespaceTid(pid, tid), sched: idleSchedule(), dueNs: 0n, activity: ThreadActivity.open(pid, tid), missing: 0, skipUntilNs: 0n, last: null };
       this.threads.set(tid, th);
     }
     return th;
@@ -189,8 +196,13 @@ class SamplerLoop {
       st.errors = 0;
       if (sample === null) {
         this.counters.missing++; // no Python thread state for this tid (a C thread running a loop)
+        if (++th.missing >= MISSING_LIMIT) {
+          th.missing = 0;
+          th.skipUntilNs = t1 + MISSING_RETRY_NS;
+        }
         return;
       }
+      th.missing = 0;
       const ok = sample.status === "ok" && sample.frames.length > 0;
       frames = ok ? sample.frames : null;
       task = copyTask(sample.task);

@@ -115,6 +115,13 @@ export function locateInterpreter(pid: number, maps: Mapping[] = readTargetMaps(
       src.close();
     }
   }
+  // A CPython too old to have _PyRuntime (≤3.6, 2.x) still says its version in its file names.
+  const named = candidates(pid, maps)
+    .map((c) => /\/(?:lib)?python([23])\.(\d+)/.exec(c.path))
+    .find((m) => m !== null);
+  if (named !== undefined && named !== null) {
+    throw new ToolError("unsupported-python", `Python ${named[1]}.${named[2]} is not supported (supported: 3.8–3.14)`);
+  }
   throw new ToolError("not-python", `process ${pid} is not a CPython process: no _PyRuntime in ${tried.join(", ") || "any mapped file"}`);
 }
 

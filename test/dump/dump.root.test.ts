@@ -83,6 +83,19 @@ test("dump errors: process gone, not Python, permission denied", async (t) => {
     old.kill();
   }
 
+  // Pythons without _PyRuntime are named from their files.
+  for (const [py, v] of [["/root/.pyenv/versions/2.7.18/bin/python", "2.7"], ["/root/.pyenv/versions/3.6.15/bin/python3", "3.6"]] as const) {
+    const c = spawn(py, ["-c", "import sys; sys.stdout.write('up\\n'); sys.stdout.flush(); sys.stdin.readline()"], { stdio: ["pipe", "pipe", "inherit"] });
+    try {
+      await new Promise((r) => c.stdout.once("data", r));
+      const e = errorOf(() => runDump({ pid: c.pid ?? 0, json: false, locals: false }, () => {}));
+      assert.equal(e.kind, "unsupported-python");
+      assert.match(e.message, new RegExp(`Python ${v.replace(".", "\\.")} is not supported`));
+    } finally {
+      c.kill();
+    }
+  }
+
   // An unprivileged reader (nobody) looking at a root-owned Python process.
   const target = await startTarget(interpreters()[4]?.path ?? "python3", fixture("stacks_target.py"), ["2"], { threads: 2 });
   try {

@@ -236,13 +236,7 @@ export class FrameWalker {
     if (dc === null) {
       // 3.8–3.10: heap frames are recycled per code object, so last walk's addresses mostly
       // recur: fetch them all in one syscall (fewer reads, and a more consistent picture).
-      if (extras.length > 0 && this.mem.readMany !== undefined) {
-        const got = this.mem.readMany(extras.map((x) => ({ addr: BigInt(x), len: this.headerLen })));
-        extras.forEach((x, i) => {
-          const b = got[i];
-          if (b !== null && b !== undefined) this.pre.set(x, b);
-        });
-      }
+      if (extras.length > 0 && this.mem.readMany !== undefined) this.prefetchNear(extras);
       return chunks;
     }
     const chunk = u64(ts, dc);
@@ -273,6 +267,27 @@ export class FrameWalker {
     if (this.plans.size > 4096) this.plans.clear();
     this.plans.set(tstate, { chunk, len, cap: Math.min(Number(u64(bytes, 8)), MAX_CHUNK), topAt: this.lastTopAt });
     return chunks;
+  }
+
+  /**
+   * Fetch frames at known addresses in one syscall. Each iovec costs the kernel a page walk, so
+   * nearby frames (3.8–3.10 frame objects come from the same allocator pools) share one range.
+   */
+  private prefetchNear(addrs: readonly number[]): void {
+    const sorted = [...addrs].sort((a, b) => a - b);
+    const ranges: { start: number; end: number }[] = [];
+    for (const a of sorted) {
+      const last = ranges[ranges.length - 1];
+      if (last !== undefined && a - last.end < 1024 && a + this.headerLen - last.start <= 1 << 16) last.end = Math.max(last.end, a + this.headerLen);
+      else ranges.push({ start: a, end: a + this.headerLen });
+    }
+    const got = this.mem.readMany?.(ranges.map((r) => ({ addr: BigInt(r.start), len: r.end - r.start }))) ?? [];
+    let ri = 0;
+    for (const a of sorted) {
+      while (ri < ranges.length && a >= (ranges[ri]?.end ?? 0)) ri++;
+      const r = ranges[ri], b = got[ri];
+      if (r !== undefined && b !== null && b !== undefined) this.pre.set(a, b.subarray(a - r.start, a - r.start + this.headerLen));
+    }
   }
 
   private loadOlder(chunks: Chunks): boolean {

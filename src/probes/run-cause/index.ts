@@ -10,6 +10,7 @@ import { RingBuffer } from "../../bpf/ringbuf.js";
 import { FdWaiter } from "../../bpf/waiter.js";
 import { probeFeature } from "../../bpf/features.js";
 import { readTracepoint, type TracepointFormat } from "../../bpf/tracefs.js";
+import { PROG_TYPE_RAW_TRACEPOINT, RAW_SYS_ENTER_ID, RawTracepointLink } from "./raw-tracepoint.js";
 import { kindKey, traceableWaitSyscalls, type WaitSyscall } from "../loop-gap/syscalls.js";
 import { COUNTERS, RECORD, THREAD, decodeRecord, type RunRecord } from "./layout.js";
 import {
@@ -33,6 +34,8 @@ export interface RunCauseConfig {
   futexNrs: readonly number[];
   ringBufferBytes?: number;
   stackEntries?: number;
+  /** Trace raw_syscalls through perf tracepoints even when raw tracepoints work (tests, bench). */
+  perfSyscalls?: boolean;
 }
 
 /** A thread currently inside a run phase, as the kernel sees it now. */
@@ -54,6 +57,8 @@ const MAX_THREADS = 16384;
 
 export class RunCauseProbe {
   readonly syscalls: readonly WaitSyscall[];
+  /** How raw_syscalls is traced: raw tracepoints (cheap) or perf tracepoints (fallback). */
+  readonly syscallVia: "raw" | "perf";
   readonly #targets: BpfMap;
   readonly #threads: BpfMap;
   readonly #stacks: BpfMap;
@@ -65,7 +70,8 @@ export class RunCauseProbe {
   #closed = false;
   readonly #pump: Promise<void>;
 
-  private constructor(p: { maps: RunCauseMaps & { targets: BpfMap; threads: BpfMap; stacks: BpfMap; counters: BpfMap }; ring: RingBuffer; owned: Closable[]; waiter: FdWaiter; syscalls: WaitSyscall[] }) {
+  private constructor(p: { maps: RunCauseMaps & { targets: BpfMap; threads: BpfMap; stacks: BpfMap; counters: BpfMap }; ring: RingBuffer; owned: Closable[]; waiter: FdWaiter; syscalls: WaitSyscall[]; syscallVia: "raw" | "perf" }) {
+    this.syscallVia = p.syscallVia;
     this.#targets = p.maps.targets;
     this.#threads = p.maps.threads;
     this.#stacks = p.maps.stacks;
@@ -89,7 +95,6 @@ export class RunCauseProbe {
       const rb = probeFeature("ring-buffer");
       if (!rb.supported) throw new ToolError("not-supported", `use a BPF ring buffer: needs linux ≥ ${rb.minimumKernel}`, { cause: rb.reason });
       const sched = schedOffsets();
-      const raw = rawSyscallOffsets();
       const maps = {
         targets: own(hashMap("rc_targets", 4, 4, MAX_TARGETS)),
         threads: own(hashMap("rc_threads", 4, THREAD.size, MAX_THREADS)),
@@ -109,8 +114,6 @@ export class RunCauseProbe {
       }
       const sw = load("rc_switch", switchProgram(maps, sched));
       const wake = load("rc_wakeup", wakeupProgram(maps, sched));
-      const sysEnter = load("rc_sys_enter", sysEnterProgram(maps, raw));
-      const sysExit = load("rc_sys_exit", sysExitProgram(maps, raw, c.futexNrs));
 
       const attach = (p: Program, category: string, name: string): void => {
         const link = TracepointLink.attach(p, category, name);
@@ -120,8 +123,7 @@ export class RunCauseProbe {
       // Scheduler and raw syscalls first, so accounting is live before any phase opens.
       attach(sw, "sched", "sched_switch");
       attach(wake, "sched", "sched_wakeup");
-      attach(sysEnter, "raw_syscalls", "sys_enter");
-      attach(sysExit, "raw_syscalls", "sys_exit");
+      const syscallVia = attachSyscalls(maps, c.futexNrs, own, c.perfSyscalls === true);
       for (const s of waits) {
         attach(enters.get(kindKey(s.kind))!, "syscalls", `sys_enter_${s.name}`); // loaded above for every kind
         attach(exit, "syscalls", `sys_exit_${s.name}`);
@@ -133,7 +135,7 @@ export class RunCauseProbe {
         waiter.close();
         throw e;
       }
-      return new RunCauseProbe({ maps, ring: maps.events, owned, waiter, syscalls: waits.map((s) => s.name) });
+      return new RunCauseProbe({ maps, ring: maps.events, owned, waiter, syscalls: waits.map((s) => s.name), syscallVia });
     } catch (e) {
       for (const r of owned.reverse()) r.close();
       throw wrap("open run-cause probe", e);
@@ -204,6 +206,11 @@ export class RunCauseProbe {
     return out;
   }
 
+  /** Kernel ids of this probe's programs (leak checks, bpftool). */
+  programIds(): number[] {
+    return this.#owned.filter((r): r is Program => r instanceof Program).map((p) => p.id);
+  }
+
   /** Records the kernel could not put in the ring buffer (it was full). */
   dropped(): bigint {
     if (this.#closed) return 0n;
@@ -213,7 +220,7 @@ export class RunCauseProbe {
   /** Detach and free everything; records already in the ring are delivered first. Idempotent. */
   close(): void {
     if (this.#closed) return;
-    for (const r of [...this.#owned].reverse()) if (r instanceof TracepointLink) r.close();
+    for (const r of [...this.#owned].reverse()) if (r instanceof TracepointLink || r instanceof RawTracepointLink) r.close();
     this.#drain();
     this.#closed = true;
     this.#waiter.close();
@@ -245,6 +252,37 @@ export class RunCauseProbe {
   #live(what: string): void {
     if (this.#closed) throw new ToolError("internal", `${what}: the run-cause probe is closed`);
   }
+}
+
+/**
+ * raw_syscalls sys_enter/sys_exit: raw tracepoints when the kernel takes them (cheap: no perf
+ * record per syscall), else the perf tracepoints with offsets from tracefs.
+ */
+function attachSyscalls(maps: RunCauseMaps, futexNrs: readonly number[], own: <T extends Closable>(r: T) => T, perfOnly: boolean): "raw" | "perf" {
+  const loaded: Program[] = [];
+  const links: RawTracepointLink[] = [];
+  if (!perfOnly) try {
+    const raw = { enterId: RAW_SYS_ENTER_ID, exitId: null };
+    loaded.push(Program.load({ name: "rc_sys_enter", type: PROG_TYPE_RAW_TRACEPOINT, instructions: sysEnterProgram(maps, raw) }));
+    loaded.push(Program.load({ name: "rc_sys_exit", type: PROG_TYPE_RAW_TRACEPOINT, instructions: sysExitProgram(maps, raw, futexNrs) }));
+    links.push(RawTracepointLink.attach(loaded[0]!, "sys_enter")); // both loaded just above
+    links.push(RawTracepointLink.attach(loaded[1]!, "sys_exit"));
+    for (const r of [...loaded, ...links]) own(r);
+    return "raw";
+  } catch (e) {
+    for (const l of links) l.close();
+    for (const p of loaded) p.close();
+    if (e instanceof ToolError && e.kind === "permission") throw e;
+  }
+  const offsets = rawSyscallOffsets();
+  const enter = own(Program.load({ name: "rc_sys_enter", instructions: sysEnterProgram(maps, offsets) }));
+  const exit = own(Program.load({ name: "rc_sys_exit", instructions: sysExitProgram(maps, offsets, futexNrs) }));
+  for (const [p, name] of [[enter, "sys_enter"], [exit, "sys_exit"]] as const) {
+    const link = TracepointLink.attach(p, "raw_syscalls", name);
+    if (link === undefined) throw new ToolError("not-supported", `attach raw_syscalls/${name}: no such tracepoint`);
+    own(link);
+  }
+  return "perf";
 }
 
 function field(tp: TracepointFormat, name: string, sizes: readonly number[]): { offset: number; size: number } {

@@ -45,7 +45,8 @@ export interface SchedOffsets {
 }
 export interface RawSyscallOffsets {
   readonly enterId: number;
-  readonly exitId: number;
+  /** null on raw tracepoints, whose sys_exit has no id argument: the exiting syscall is the one entered. */
+  readonly exitId: number | null;
 }
 
 const out = (): Instruction[] => [label("out"), mov64Imm(R0, 0), exit()];
@@ -246,7 +247,7 @@ export function sysExitProgram(maps: RunCauseMaps, o: RawSyscallOffsets, futexNr
     );
   }
   return [
-    ldxDW(R6, R1, o.exitId),
+    ...(o.exitId === null ? [] : [ldxDW(R6, R1, o.exitId)]),
     call(Helper.GetCurrentPidTgid), stxW(R10, -4, R0),
     ...lookupThread(maps),
     jeqImm(R0, 0, "out"),
@@ -255,7 +256,7 @@ export function sysExitProgram(maps: RunCauseMaps, o: RawSyscallOffsets, futexNr
     ldxDW(R8, R7, THREAD.curSysStart), jeqImm(R8, 0, "out"),
     ldxDW(R1, R7, THREAD.curNr),
     st(Size.DW, R7, THREAD.curSysStart, 0), st(Size.DW, R7, THREAD.curNr, -1),
-    jneReg(R1, R6, "out"),
+    ...(o.exitId === null ? [mov64Reg(R6, R1)] : [jneReg(R1, R6, "out")]),
     call(Helper.KtimeGetNs), mov64Reg(R2, R0), sub64Reg(R2, R8), // r2 = duration
     ...futexNrs.flatMap((nr) => [jeqImm(R6, nr, "futex")]),
     ja("slots"),

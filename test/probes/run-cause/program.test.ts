@@ -24,7 +24,7 @@ test("every builder assembles (labels resolve, maps patch) for every wait kind a
     exitProgram(maps, undefined), exitProgram(maps, 1234),
     enterProgram(maps, 1_000_000n, { family: "epoll" }), enterProgram(maps, 0n, { family: "fdset", countOffset: 16, countSize: 8 }),
     switchProgram(maps, sched), switchProgram(maps, { ...sched, prevStateSize: 4 }), wakeupProgram(maps, sched),
-    sysEnterProgram(maps, raw), sysExitProgram(maps, raw, [202, 449, 455]), sysExitProgram(maps, raw, []),
+    sysEnterProgram(maps, raw), sysExitProgram(maps, raw, [202, 449, 455]), sysExitProgram(maps, raw, []), sysExitProgram(maps, { enterId: 8, exitId: null }, [202]),
   ]) {
     const code = marshal(p);
     assert.ok(code.length > 0 && code.length % 8 === 0);

@@ -9,6 +9,7 @@ import { preflight } from "./preflight.js";
 import { buildSinks, type Streams } from "./sinks.js";
 import { isAlive } from "./target.js";
 import { Discovery } from "./discovery.js";
+import { MetricsSink } from "../report/metrics.js";
 import { Watcher, type AttributorFactory } from "./watcher.js";
 
 export async function runWatch(o: WatchOptions, io: Streams, attributors?: AttributorFactory): Promise<Outcome> {
@@ -24,15 +25,20 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
   const cleanups: Array<() => void> = [];
   try {
     watcher = await Watcher.open(
-      { pids: o.pids, tid: o.tid, thresholdMs: o.thresholdMs, stats: o.stats, stacks: o.stacks, sampleIntervalMs: o.sampleIntervalMs, errorThresholdMs: o.errorThresholdMs },
+      { pids: o.pids, tid: o.tid, thresholdMs: o.thresholdMs, stats: o.stats, histogram: o.metrics !== undefined, stacks: o.stacks, sampleIntervalMs: o.sampleIntervalMs, errorThresholdMs: o.errorThresholdMs },
       attributors,
       (text) => sinks.notice(text),
     );
     const w = watcher;
+    if (o.metrics !== undefined) {
+      const m = await MetricsSink.listen({ ...o.metrics, gaps: () => w.gapSeries(), dropped: () => w.dropped() });
+      sinks.add(m);
+      sinks.notice(`metrics on http://${o.metrics.host.includes(":") ? `[${o.metrics.host}]` : o.metrics.host}:${m.address.port}/metrics`);
+    }
     if (o.command.length > 0) {
       launched = await launch(o.command, o.user);
       w.addPid(launched.pid);
-      sinks.notice(`watching ${o.command.join(" ")} (pid ${launched.pid}), ${describe(o)}`);
+      sinks.notice(`watching ${shortCommand(o.command)} (pid ${launched.pid}), ${describe(o)}`);
       launched.resume();
     } else if (o.discover !== undefined) {
       const what = o.discover.match === null ? "every process" : `every process matching /${o.discover.match.source}/`;
@@ -85,6 +91,11 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
       await sinks.close();
     }
   }
+}
+
+function shortCommand(command: readonly string[]): string {
+  const text = command.join(" ").replace(/\s+/g, " ");
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 function describe(o: WatchOptions): string {

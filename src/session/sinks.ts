@@ -23,6 +23,11 @@ export class SinkSet {
     this.json = json;
   }
 
+  /** A sink that starts later (e.g. the metrics endpoint, once the probe is open). */
+  add(s: Sink): void {
+    this.sinks.push(s);
+  }
+
   setDropped(n: number): void {
     this.json?.setDropped(n);
     this.logFile?.setDropped(n);

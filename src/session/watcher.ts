@@ -5,12 +5,15 @@ import { LoopGapProbe, type GapEvent } from "../probes/loop-gap/index.js";
 import { levelFor, type BlockEvent, type StatsRecord, type StacksStatus, type TaskReport, type WeightedStack } from "../report/model.js";
 import { ThreadNames } from "./target.js";
 import { Containers } from "./container.js";
+import { seriesFromHistogram } from "../report/gap-series.js";
+import type { GapSeries } from "../report/metrics.js";
 
 export interface WatchConfig {
   pids: number[];
   tid?: number | undefined;
   thresholdMs: number; // with stats: 0 means no events
   stats: boolean;
+  histogram?: boolean; // keep the kernel histogram without --stats (for --metrics)
   stacks: boolean;
   sampleIntervalMs: number;
   errorThresholdMs: number;
@@ -53,7 +56,7 @@ export class Watcher {
       pids: cfg.pids,
       ...(cfg.tid === undefined ? {} : { tid: cfg.tid }),
       thresholdNs: events ? BigInt(Math.round(cfg.thresholdMs * 1e6)) : null,
-      stats: cfg.stats,
+      stats: cfg.stats || cfg.histogram === true,
     });
     let attributor: StackAttributor | undefined;
     try {
@@ -128,6 +131,13 @@ export class Watcher {
       maxMs: n === 0 ? 0 : nsToMs(s.maxNs),
       dropped: Number(this.probe.dropped()),
     };
+  }
+
+  /** The kernel's gap histogram as metric series (one series over all targets for now). */
+  gapSeries(): GapSeries[] {
+    const s = this.probe.readStats();
+    const only = this.cfg.pids.length === 1 ? { pid: String(this.cfg.pids[0]) } : {};
+    return [seriesFromHistogram(s.buckets, s.count, s.sumNs, only)];
   }
 
   dropped(): number {

@@ -16,6 +16,7 @@ function assertAttributed(run: Run, fn: string, expected: number): void {
     const e = eventFor(run, t);
     assert.ok(e !== undefined, `no event for the ${fn} block at ${t.startNs}`);
     assert.deepEqual(e.a.status, { kind: "ok" });
+    assert.equal(e.a.complete, true, "the sampler's high-water mark passed the block's end within the wait");
     assert.ok(e.a.samples > 0 && dominantHas(e, fn), `${fn} not dominant: ${describe(e)}`);
     for (const s of e.a.stacks ?? []) assert.ok(s.frames.length > 0);
   }

@@ -36,7 +36,7 @@ export async function* watch(p: WatchParams): AsyncGenerator<BlockEvent> {
     errorThresholdMs: p.errorThresholdMs ?? 500,
   };
   const w = await Watcher.open(cfg, stackAttributors);
-  const stop = () => w.probe.close();
+  const stop = () => w.stopEvents();
   p.signal?.addEventListener("abort", stop, { once: true });
   try {
     if (p.signal?.aborted === true) return;

@@ -27,6 +27,7 @@ export interface WatchOptions {
   errorThresholdMs: number;
   sampleIntervalMs: number;
   stacks: boolean;
+  cause: boolean;
   user: string | undefined;
   /** Discovery mode: watch every process matching this (null: every process), new ones included. */
   discover: { match: RegExp | null } | undefined;
@@ -129,6 +130,7 @@ function buildProgram(): Command {
     .option("--error-threshold <ms>", "blocks at least this long are level 'error', others 'warning'", number("--error-threshold", 0, false), 500)
     .option("--sample-interval <ms>", "stack sampling interval during a block, in ms", number("--sample-interval", 0.1, false), 1)
     .option("--no-stacks", "detection only: do not read Python stacks")
+    .option("--no-cause", "do not account in the kernel why a block happened (on/off CPU, syscalls, run queue, GIL)")
     .option("--user <name|uid>", "launch mode: run the command as this user (default under sudo: the invoking user)")
     .option("--all", "discovery mode: watch every process on the host, new ones included")
     .option("--match <regex>", "discovery mode: watch every process whose name or command line matches, new ones included")
@@ -217,7 +219,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
 
   const o = program.opts<{
     threshold?: number; stats?: boolean; tid?: number; json?: boolean; logFile?: string; service: string; env: string;
-    color: boolean; verbose?: boolean; errorThreshold: number; sampleInterval: number; stacks: boolean; user?: string;
+    color: boolean; verbose?: boolean; errorThreshold: number; sampleInterval: number; stacks: boolean; cause: boolean; user?: string;
     all?: boolean; match?: string; metrics?: string;
   }>();
   const pids = program.args.map(parsePid);
@@ -246,6 +248,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     errorThresholdMs: o.errorThreshold,
     sampleIntervalMs: o.sampleInterval,
     stacks: o.stacks && !stats,
+    cause: o.cause && !stats,
     user: o.user,
     discover,
     metrics: o.metrics === undefined ? undefined : parseListen(o.metrics),

@@ -25,7 +25,7 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
   const cleanups: Array<() => void> = [];
   try {
     watcher = await Watcher.open(
-      { pids: o.pids, tid: o.tid, thresholdMs: o.thresholdMs, stats: o.stats, histogram: o.metrics !== undefined, stacks: o.stacks, sampleIntervalMs: o.sampleIntervalMs, errorThresholdMs: o.errorThresholdMs },
+      { pids: o.pids, tid: o.tid, thresholdMs: o.thresholdMs, stats: o.stats, histogram: o.metrics !== undefined, stacks: o.stacks, cause: o.cause, sampleIntervalMs: o.sampleIntervalMs, errorThresholdMs: o.errorThresholdMs },
       attributors,
       (text) => sinks.notice(text),
     );
@@ -75,7 +75,7 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
 
     const outcome = await waitForEnd(o, launched, sinks, cleanups);
     if (o.stats) sinks.stats(w.statsRecord()); // the final numbers, read before the maps are freed
-    w.probe.close(); // ends the event stream once what the kernel already produced is delivered
+    w.stopEvents(); // ends the event stream once what the kernel already produced is delivered
     await consumed;
     const dropped = w.dropped();
     sinks.summary(summary.build(Number(process.hrtime.bigint() - w.startNs) / 1e9, dropped));

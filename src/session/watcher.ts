@@ -5,6 +5,7 @@ import { LoopGapProbe, type GapEvent } from "../probes/loop-gap/index.js";
 import { levelFor, type BlockEvent, type StatsRecord, type StacksStatus, type TaskReport, type WeightedStack } from "../report/model.js";
 import { ThreadNames } from "./target.js";
 import { Containers } from "./container.js";
+import { CauseAccounting } from "../cause/index.js";
 import { seriesFromHistogram } from "../report/gap-series.js";
 import type { GapSeries } from "../report/metrics.js";
 
@@ -15,6 +16,7 @@ export interface WatchConfig {
   stats: boolean;
   histogram?: boolean; // keep the kernel histogram without --stats (for --metrics)
   stacks: boolean;
+  cause?: boolean; // kernel cause accounting per block (default on when events are reported)
   sampleIntervalMs: number;
   errorThresholdMs: number;
 }
@@ -48,6 +50,7 @@ export class Watcher {
     readonly probe: LoopGapProbe,
     private readonly cfg: WatchConfig,
     private readonly attributor: StackAttributor | undefined,
+    private readonly causes: CauseAccounting | undefined,
   ) {}
 
   static async open(cfg: WatchConfig, attributors?: AttributorFactory, notice: (text: string) => void = () => {}): Promise<Watcher> {
@@ -59,22 +62,38 @@ export class Watcher {
       stats: cfg.stats || cfg.histogram === true,
     });
     let attributor: StackAttributor | undefined;
+    let causes: CauseAccounting | undefined;
     try {
+      if (events && cfg.cause !== false) {
+        causes = await CauseAccounting.open({
+          pids: cfg.pids,
+          ...(cfg.tid === undefined ? {} : { tid: cfg.tid }),
+          thresholdNs: BigInt(Math.round(cfg.thresholdMs * 1e6)),
+          python: cfg.stacks, // GIL holder attribution reads the target's memory like stacks do
+        });
+      }
       if (cfg.stacks && attributors !== undefined) attributor = await attributors(probe, cfg, notice);
     } catch (e) {
+      causes?.close();
       probe.close();
       throw e;
     }
-    return new Watcher(probe, cfg, attributor);
+    return new Watcher(probe, cfg, attributor, causes);
   }
 
   addPid(pid: number): void {
     this.probe.addPid(pid);
+    this.causes?.addPid(pid);
     this.attributor?.addPid(pid);
   }
 
   removePid(pid: number): void {
     this.probe.removePid(pid);
+  }
+
+  /** Stop the kernel side (the event stream ends once drained); stacks and causes finish their last blocks. */
+  stopEvents(): void {
+    this.probe.close();
   }
 
   /** Block events in kernel order; ends when close() is called. */
@@ -85,7 +104,10 @@ export class Watcher {
   }
 
   private async toEvent(gap: GapEvent): Promise<BlockEvent> {
-    const a = this.attributor === undefined ? NO_STACKS : await this.attributor.attribute(gap);
+    const [a, cause] = await Promise.all([
+      this.attributor === undefined ? NO_STACKS : this.attributor.attribute(gap),
+      this.causes === undefined ? null : this.causes.cause(gap),
+    ]);
     const durationMs = nsToMs(gap.endNs - gap.startNs);
     return {
       kind: "block",
@@ -102,7 +124,7 @@ export class Watcher {
       stacksStatus: a.status,
       task: a.task,
       samples: a.samples,
-      cause: null,
+      cause,
       container: this.containers.get(gap.pid),
     };
   }
@@ -149,6 +171,9 @@ export class Watcher {
       await this.attributor?.close();
     } finally {
       this.probe.close();
+      this.causes?.close();
+      await this.causes?.whenClosed();
+      await this.probe.whenClosed();
     }
   }
 }

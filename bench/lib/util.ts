@@ -219,9 +219,15 @@ export class BusyTarget {
     await this.proc.waitFor(/"ready"/, 20_000, "stdout");
   }
 
-  async run(seconds: number): Promise<BusyResult> {
+  /** Count busy iterations for `seconds`. */
+  run(seconds: number): Promise<BusyResult> {
+    return this.command(`run ${seconds}`, seconds);
+  }
+
+  /** `run S`, `block S MS` (Python only) or `idle S` (Python only); see bench/targets/busy_asyncio.py. */
+  async command(cmd: string, seconds: number): Promise<BusyResult> {
     const want = ++this.#results;
-    this.proc.send(`run ${seconds}\n`);
+    this.proc.send(`${cmd}\n`);
     for (;;) {
       await this.proc.waitFor(/"iterations"/, seconds * 1000 + 20_000, "stdout");
       const results = this.proc.jsonLines().filter((o) => "iterations" in o);

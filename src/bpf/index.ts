@@ -9,5 +9,5 @@ export { RingBuffer } from "./ringbuf.js";
 export { drainRecords, RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RINGBUF_HDR_SIZE, type RingViews } from "./ringbuf-records.js";
 export { FdWaiter } from "./waiter.js";
 export { probeFeature, type Feature, type FeatureResult } from "./features.js";
-export { programIds, pageSize, possibleCpuCount, parseCpuList, MapType, ProgType } from "./sys/index.js";
+export { programIds, pageSize, possibleCpuCount, parseCpuList, MapType, ProgType, pidfdOpen, closeFd } from "./sys/index.js";
 export { monotonicNs } from "./clock.js";

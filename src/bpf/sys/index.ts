@@ -7,3 +7,4 @@ export * from "./objects.js";
 export * from "./perf.js";
 export * from "./mem.js";
 export * from "./epoll.js";
+export * from "./pidfd.js";

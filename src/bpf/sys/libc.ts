@@ -9,6 +9,7 @@ const libc = koffi.load("libc.so.6");
 const sysBpf = libc.func("long syscall(long nr, int cmd, void *attr, unsigned int size)");
 const sysPerf = libc.func("long syscall(long nr, void *attr, int pid, int cpu, int group, unsigned long flags)");
 const sysIoctl = libc.func("long syscall(long nr, int fd, unsigned long req, unsigned long arg)");
+const sysPidfdOpen = libc.func("long syscall(long nr, int pid, unsigned int flags)");
 const cMmap = libc.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)");
 const cMunmap = libc.func("int munmap(void *addr, size_t len)");
 const cClose = libc.func("int close(int fd)");
@@ -34,6 +35,9 @@ export function rawBpf(nr: number, cmd: number, attr: Buffer, size: number): num
 }
 export function rawPerfEventOpen(nr: number, attr: Buffer, pid: number, cpu: number, group: number, flags: number): number {
   return result(sysPerf(nr, attr, pid, cpu, group, flags));
+}
+export function rawPidfdOpen(nr: number, pid: number, flags: number): number {
+  return result(sysPidfdOpen(nr, pid, flags));
 }
 export function rawIoctl(nr: number, fd: number, req: number, arg: number): number {
   return result(sysIoctl(nr, fd, req, arg));

@@ -7,11 +7,13 @@ export interface SyscallNumbers {
   readonly bpf: number;
   readonly perfEventOpen: number;
   readonly ioctl: number;
+  /** pidfd_open(2), linux 5.3: 434 on every architecture (the unified numbering from 5.1 on). */
+  readonly pidfdOpen: number;
 }
 
 const TABLE: Readonly<Record<string, SyscallNumbers>> = {
-  x64: { bpf: 321, perfEventOpen: 298, ioctl: 16 },
-  arm64: { bpf: 280, perfEventOpen: 241, ioctl: 29 },
+  x64: { bpf: 321, perfEventOpen: 298, ioctl: 16, pidfdOpen: 434 },
+  arm64: { bpf: 280, perfEventOpen: 241, ioctl: 29, pidfdOpen: 434 },
 };
 
 /** The syscall numbers of `arch` (a `process.arch` value), or undefined when not supported. */

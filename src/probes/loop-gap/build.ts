@@ -8,7 +8,9 @@ import { RingBuffer } from "../../bpf/ringbuf.js";
 import { probeFeature } from "../../bpf/features.js";
 import { monotonicNs } from "../../bpf/clock.js";
 import { enterProgram, exitProgram, type LoopGapMaps } from "./program.js";
-import { COUNTERS, THREAD, TOTALS } from "./layout.js";
+import { COUNTERS, THREAD, THREAD_HIST, TOTALS } from "./layout.js";
+import { exitTaskProgram, forkProgram } from "./descendants.js";
+import { readTracepoint } from "../../bpf/tracefs.js";
 import { BUCKETS } from "./histogram.js";
 import { kindKey, traceableWaitSyscalls, type WaitSyscall } from "./syscalls.js";
 import { DEFAULT_RING_BYTES, type LoopGapConfig } from "./config.js";
@@ -25,6 +27,9 @@ export interface ProbeParts {
   readonly ring: RingBuffer | undefined;
   readonly totals: PerCpuArray | undefined;
   readonly hist: MmapArray | undefined;
+  readonly threadHist: BpfMap | undefined;
+  /** sched_process_fork/exit are attached: descendants are followed in the kernel. */
+  readonly followsForks: boolean;
   /** Links after the programs after the maps: close in reverse order. */
   readonly owned: readonly Closable[];
   readonly links: readonly TracepointLink[];
@@ -52,11 +57,23 @@ export function buildProbe(config: LoopGapConfig): ProbeParts {
     const ring = wantEvents ? own(new RingBuffer("lg_events", config.ringBufferBytes ?? DEFAULT_RING_BYTES)) : undefined;
     const totals = config.stats ? own(new PerCpuArray("lg_totals", TOTALS.size, 1)) : undefined;
     const hist = config.stats ? own(new MmapArray("lg_hist", 8 * BUCKETS, 1)) : undefined;
+    const threadHist = config.threadHistograms === true ? own(hashMap("lg_thread_hist", 4, THREAD_HIST.size, MAX_THREADS)) : undefined;
+    const threadHistZero = threadHist !== undefined ? own(arrayMap("lg_thread_zero", THREAD_HIST.size, 1)) : undefined;
+    const ns = config.pidNamespace;
+    const forkTp = config.followForks === false ? undefined : readTracepoint("sched", "sched_process_fork");
+    const exitTp = forkTp === undefined ? undefined : readTracepoint("sched", "sched_process_exit");
+    const follow = forkTp !== undefined && exitTp !== undefined;
+    const pending = follow && ns !== undefined ? own(hashMap("lg_pending", 4, 4, MAX_TARGETS)) : undefined;
     for (const pid of config.pids) maps.targets.update(u32Key(pid), u32Key(1));
 
     // programs: one exit program, one enter program per kind of wait
-    const layout: LoopGapMaps = { ...maps, ...(ring ? { events: ring } : {}), ...(totals ? { totals } : {}), ...(hist ? { hist } : {}) };
-    const options = { thresholdNs: config.thresholdNs, stats: config.stats, ...(config.tid === undefined ? {} : { tid: config.tid }) };
+    const layout: LoopGapMaps = {
+      ...maps, ...(ring ? { events: ring } : {}), ...(totals ? { totals } : {}), ...(hist ? { hist } : {}),
+      ...(threadHist && threadHistZero ? { threadHist, threadHistZero } : {}), ...(pending ? { pending } : {}),
+    };
+    const options = {
+      thresholdNs: config.thresholdNs, stats: config.stats, ...(config.tid === undefined ? {} : { tid: config.tid }), ...(ns === undefined ? {} : { pidNamespace: ns }),
+    };
     const exit = own(Program.load({ name: "lg_exit", instructions: exitProgram(layout, options) }));
     const enters = new Map<string, Program>();
     const enterFor = (s: (typeof syscalls)[number]): Program => {
@@ -78,7 +95,21 @@ export function buildProbe(config: LoopGapConfig): ProbeParts {
         links.push(own(link));
       }
     }
-    return { maps, ring, totals, hist, owned, links, syscalls: syscalls.map((s) => s.name), armedAtNs: monotonicNs() };
+    // descendants: fork before exit, so no entry is added that nothing would remove
+    if (forkTp !== undefined && exitTp !== undefined) {
+      const childPid = forkTp.fields.find((f) => f.name === "child_pid");
+      if (childPid === undefined || childPid.size !== 4) throw new ToolError("not-supported", "read sched_process_fork format: no 4-byte child_pid");
+      const groupDead = exitTp.fields.find((f) => f.name === "group_dead" && f.size === 1)?.offset;
+      const dmaps = { targets: maps.targets, ...(pending ? { pending } : {}) };
+      const fork = own(Program.load({ name: "lg_fork", instructions: forkProgram(dmaps, { childPid: childPid.offset }, ns) }));
+      const gone = own(Program.load({ name: "lg_task_exit", instructions: exitTaskProgram(dmaps, groupDead === undefined ? {} : { groupDead }, ns) }));
+      for (const [program, tp] of [[fork, "sched_process_fork"], [gone, "sched_process_exit"]] as const) {
+        const link = TracepointLink.attach(program, "sched", tp);
+        if (link === undefined) throw new ToolError("not-supported", `attach sched/${tp}: the tracepoint vanished`);
+        links.push(own(link));
+      }
+    }
+    return { maps, ring, totals, hist, threadHist, followsForks: follow, owned, links, syscalls: syscalls.map((s) => s.name), armedAtNs: monotonicNs() };
   } catch (e) {
     for (const r of owned.reverse()) r.close();
     throw wrap("open loop-gap probe", e);

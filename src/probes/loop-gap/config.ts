@@ -1,8 +1,9 @@
 // What a loop-gap probe is asked to do, checked once at the edge.
 import { ToolError } from "../../errors.js";
+import type { PidNamespace } from "./nspid.js";
 
 export interface LoopGapConfig {
-  /** Target tgids as the kernel sees them (init pid namespace). */
+  /** Target tgids, in `pidNamespace` when given, else as the kernel sees them (init pid namespace). */
   pids: readonly number[];
   /** Only this thread, when given. */
   tid?: number;
@@ -12,6 +13,19 @@ export interface LoopGapConfig {
   stats: boolean;
   /** Power of two, page multiple; default 256 KiB. */
   ringBufferBytes?: number;
+  /**
+   * Add a target's new child processes as targets, in the kernel (sched:sched_process_fork), so
+   * nothing a worker does before user space notices it is missed. Default true. See targets().
+   */
+  followForks?: boolean;
+  /**
+   * Filter and report pids/tids in this PID namespace (bpf_get_ns_current_pid_tgid, linux 5.7)
+   * instead of the initial one; tasks outside it are invisible. Choose it with
+   * toolPidNamespace() (undefined when the tool runs in the initial namespace).
+   */
+  pidNamespace?: PidNamespace;
+  /** Keep per-thread Prometheus-style gap buckets in the kernel (threadStats()). Default false. */
+  threadHistograms?: boolean;
 }
 
 export const DEFAULT_RING_BYTES = 256 * 1024;

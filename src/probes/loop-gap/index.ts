@@ -3,14 +3,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { ToolError, wrap } from "../../errors.js";
 import { u32Key } from "../../bpf/map.js";
 import { FdWaiter } from "../../bpf/waiter.js";
-import { COUNTERS, decodeEvent, decodeThread, mergeTotals, type GapEvent } from "./layout.js";
+import { COUNTERS, decodeEvent, decodeThread, decodeThreadHist, mergeTotals, THREAD_HIST, type GapEvent, type ThreadGapStats } from "./layout.js";
 import { BUCKETS, quantileFromHistogram } from "./histogram.js";
 import type { WaitSyscall } from "./syscalls.js";
 import { validateConfig, type LoopGapConfig } from "./config.js";
 import { buildProbe, type ProbeParts } from "./build.js";
 
 export type { LoopGapConfig } from "./config.js";
-export type { GapEvent } from "./layout.js";
+export type { GapEvent, ThreadGapStats } from "./layout.js";
+export { THREAD_BUCKET_BOUNDS_S, THREAD_BUCKET_BOUNDS_NS, THREAD_BUCKETS } from "./layout.js";
+export { toolPidNamespace, nsTids, kernelDev, INIT_PID_NS_INO, type PidNamespace } from "./nspid.js";
 
 export interface GapStats {
   count: bigint;
@@ -39,6 +41,8 @@ export class LoopGapProbe {
   readonly armedAtNs: bigint;
   /** The wait syscalls attached on this kernel. */
   readonly syscalls: readonly WaitSyscall[];
+  /** New child processes of targets become targets in the kernel (followForks, and the sched tracepoints exist). */
+  readonly followsForks: boolean;
   readonly #parts: ProbeParts;
   readonly #waiter: FdWaiter;
   readonly #wake = new Map<number, () => void>();
@@ -52,6 +56,7 @@ export class LoopGapProbe {
     this.#parts = parts;
     this.#waiter = waiter;
     this.syscalls = parts.syscalls;
+    this.followsForks = parts.followsForks;
     this.armedAtNs = parts.armedAtNs;
     this.#pump = this.#run().catch((e: unknown) => {
       this.#failure = wrap("read loop-gap events", e);
@@ -96,6 +101,58 @@ export class LoopGapProbe {
       const v = maps.threads.lookup(key);
       if (v !== undefined && decodeThread(v).tgid === pid) maps.threads.delete(key);
     }
+    const th = this.#parts.threadHist;
+    for (const key of th?.keys() ?? []) {
+      if (th?.lookup(key)?.readUInt32LE(THREAD_HIST.tgid) === pid) th.delete(key);
+    }
+  }
+
+  /**
+   * The tgids traced now: those given or added, plus (followForks) descendants the kernel added
+   * since, minus processes that exited. Prunes first (see pruneTargets). Poll it (e.g. once a
+   * second) to learn new worker processes.
+   */
+  targets(): number[] {
+    if (this.#closed) return [];
+    this.pruneTargets();
+    return this.#parts.maps.targets.keys().map((k) => k.readUInt32LE(0)).sort((a, b) => a - b);
+  }
+
+  /**
+   * Remove targets entries that are not live processes: threads (fork also reports new threads,
+   * whose tids the kernel adds and removes again when they exit) and processes whose exit the
+   * kernel did not see; and per-thread histograms of threads that exited. Returns how many
+   * entries went. Cheap enough to call once a second.
+   */
+  pruneTargets(): number {
+    if (this.#closed) return 0;
+    let n = 0;
+    const targets = this.#parts.maps.targets;
+    for (const key of targets.keys()) {
+      if (!isLiveProcess(key.readUInt32LE(0)) && targets.delete(key)) n++;
+    }
+    const th = this.#parts.threadHist;
+    for (const key of th?.keys() ?? []) {
+      const pid = th?.lookup(key)?.readUInt32LE(THREAD_HIST.tgid);
+      if (pid !== undefined && !existsSync(`/proc/${pid}/task/${key.readUInt32LE(0)}`) && th?.delete(key) === true) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Per-thread gap buckets (threadHistograms), one map read per thread; [] without them. Counts
+   * are per bucket (THREAD_BUCKET_BOUNDS_S then +Inf), not cumulative. A thread's count, sum and
+   * bucket are three separate stores: a read during a gap may see one ahead of the others.
+   */
+  threadStats(): ThreadGapStats[] {
+    const th = this.#parts.threadHist;
+    if (this.#closed || th === undefined) return [];
+    const out: ThreadGapStats[] = [];
+    for (const key of th.keys()) {
+      const v = th.lookup(key);
+      if (v !== undefined) out.push(decodeThreadHist(key.readUInt32LE(0), v));
+    }
+    return out.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
   }
 
   /** Gap events in ring-buffer order; ends after close() once the queue is empty. One consumer. */
@@ -209,6 +266,15 @@ export class LoopGapProbe {
   #live(what: string): ProbeParts["maps"] {
     if (this.#closed) throw new ToolError("internal", `${what}: the probe is closed`);
     return this.#parts.maps;
+  }
+}
+
+/** `pid` is a process (a thread group leader) that exists: its status says Tgid == pid. */
+function isLiveProcess(pid: number): boolean {
+  try {
+    return /^Tgid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] === String(pid);
+  } catch {
+    return false; // gone (ENOENT/ESRCH)
   }
 }
 

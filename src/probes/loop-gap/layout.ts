@@ -65,3 +65,36 @@ export function mergeTotals(perCpu: readonly Buffer[]): Totals {
   }
   return t;
 }
+
+/** Upper bounds (le, seconds) of the per-thread buckets, Prometheus style; a last +Inf bucket follows. */
+export const THREAD_BUCKET_BOUNDS_S = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+/** The same bounds in ns, as the kernel compares them. */
+export const THREAD_BUCKET_BOUNDS_NS: readonly bigint[] = [100_000n, 500_000n, 1_000_000n, 5_000_000n, 10_000_000n, 25_000_000n, 50_000_000n, 100_000_000n, 250_000_000n, 500_000_000n, 1_000_000_000n, 2_500_000_000n, 5_000_000_000n, 10_000_000_000n];
+/** Buckets per thread: one per bound, then +Inf. */
+export const THREAD_BUCKETS = THREAD_BUCKET_BOUNDS_NS.length + 1;
+/**
+ * thread histogram map value (key: u32 tid): struct { u32 tgid; u32 pad; u64 counts[15] (per
+ * bucket, not cumulative: bucket i holds bound[i-1] < gap ≤ bound[i]); u64 count; u64 sum_ns; }.
+ */
+export const THREAD_HIST = { size: 8 + 8 * THREAD_BUCKETS + 16, tgid: 0, counts: 8, count: 8 + 8 * THREAD_BUCKETS, sum: 16 + 8 * THREAD_BUCKETS } as const;
+
+export interface ThreadGapStats {
+  pid: number;
+  tid: number;
+  /** Per bucket (THREAD_BUCKET_BOUNDS_S, then +Inf), not cumulative. */
+  counts: bigint[];
+  count: bigint;
+  sumNs: bigint;
+}
+
+export function decodeThreadHist(tid: number, value: Buffer): ThreadGapStats {
+  const counts: bigint[] = [];
+  for (let i = 0; i < THREAD_BUCKETS; i++) counts.push(value.readBigUInt64LE(THREAD_HIST.counts + 8 * i));
+  return { pid: value.readUInt32LE(THREAD_HIST.tgid), tid, counts, count: value.readBigUInt64LE(THREAD_HIST.count), sumNs: value.readBigUInt64LE(THREAD_HIST.sum) };
+}
+
+/** The bucket a gap falls in (the rule the kernel's compare chain implements). */
+export function threadBucketOf(gapNs: bigint): number {
+  const i = THREAD_BUCKET_BOUNDS_NS.findIndex((b) => gapNs <= b);
+  return i < 0 ? THREAD_BUCKETS - 1 : i;
+}

@@ -8,13 +8,15 @@
 // guard(preempt_notrace)): per-CPU values need no atomics. The shared histogram does.
 import {
   add64Imm, add64Reg, and64Imm, atomicAdd, call, exit, ja, jeqImm, jgeReg, jgtImm, jleImm, jleReg, jltImm, jltReg,
-  jeq32Imm, jne32Imm, jneImm, jsetImm, label, ld64, ldMapFd, ldMapValue, ldx, ldxDW, ldxW, lsh64Imm, mov64Imm, mov64Reg, rsh64Imm, rsh64Reg,
+  jeq32Imm, jgtReg, jne32Imm, jneImm, jsetImm, label, ld64, ldMapFd, ldMapValue, ldx, ldxDW, ldxW, lsh64Imm, mov64Imm, mov64Reg, rsh64Imm, rsh64Reg,
   st, stxDW, stxW, sub64Imm, sub64Reg, type Instruction, type MapRef,
 } from "../../bpf/asm/insn.js";
 import { Helper, R0, R1, R2, R3, R4, R6, R7, R8, R9, R10, Size } from "../../bpf/asm/opcodes.js";
 import { BUCKETS, MAX_MSB, SUB_BITS, SUB_BUCKETS } from "./histogram.js";
-import { EVENT, THREAD, THREAD_WAITS_IN_EPOLL, TOTALS } from "./layout.js";
+import { EVENT, THREAD, THREAD_BUCKET_BOUNDS_NS, THREAD_HIST, THREAD_WAITS_IN_EPOLL, TOTALS } from "./layout.js";
 import type { WaitKind } from "./syscalls.js";
+import type { PidNamespace } from "./nspid.js";
+import { currentPidTgid } from "./pidns-asm.js";
 
 export interface LoopGapMaps {
   readonly targets: MapRef; // HASH u32 tgid → u32
@@ -23,12 +25,17 @@ export interface LoopGapMaps {
   readonly events?: MapRef; // RINGBUF, when events are wanted
   readonly totals?: MapRef; // PERCPU_ARRAY[1] TOTALS, when stats are wanted
   readonly hist?: MapRef; // mmapable ARRAY[1] u64[BUCKETS], when stats are wanted
+  readonly threadHist?: MapRef; // HASH u32 tid → THREAD_HIST, with threadHistograms
+  readonly threadHistZero?: MapRef; // ARRAY[1] THREAD_HIST of zeros: the value a new thread's entry starts from
+  readonly pending?: MapRef; // HASH u32 init-ns pid → u32: forked children to adopt (descendants.ts), namespace mode only
 }
 
 export interface LoopGapProgramOptions {
   readonly tid?: number;
   readonly thresholdNs: bigint | null;
   readonly stats: boolean;
+  /** Ids in this PID namespace instead of the initial one (pidns-asm.ts). */
+  readonly pidNamespace?: PidNamespace;
 }
 
 /**
@@ -38,8 +45,8 @@ export interface LoopGapProgramOptions {
  */
 export function exitProgram(maps: LoopGapMaps, o: LoopGapProgramOptions): Instruction[] {
   return [
-    call(Helper.GetCurrentPidTgid),
-    mov64Reg(R6, R0), // r6 = tgid << 32 | tid (init pid namespace ids, helpers.c)
+    ...currentPidTgid(o.pidNamespace),
+    mov64Reg(R6, R0), // r6 = tgid << 32 | tid (init pid namespace ids, helpers.c, or the chosen namespace's)
     ...(o.tid === undefined ? [] : [jne32Imm(R6, o.tid, "out")]),
     // st = threads[tid]; known thread: stamp in place (keeps its flags)
     stxW(R10, -4, R6),
@@ -53,7 +60,7 @@ export function exitProgram(maps: LoopGapMaps, o: LoopGapProgramOptions): Instru
     label("new_thread"),
     mov64Reg(R1, R6), rsh64Imm(R1, 32), stxW(R10, -8, R1),
     ldMapFd(R1, maps.targets), mov64Reg(R2, R10), add64Imm(R2, -8), call(Helper.MapLookupElem),
-    jeqImm(R0, 0, "out"),
+    ...(maps.pending === undefined ? [jeqImm(R0, 0, "out")] : adoptPending(maps.targets, maps.pending)),
     call(Helper.KtimeGetNs),
     stxDW(R10, -24 + THREAD.runStart, R0),
     mov64Reg(R1, R6), rsh64Imm(R1, 32), stxW(R10, -24 + THREAD.tgid, R1), st(Size.W, R10, -24 + THREAD.flags, 0),
@@ -72,7 +79,7 @@ export function enterProgram(maps: LoopGapMaps, o: LoopGapProgramOptions, kind: 
   const fdset = kind.family === "fdset";
   return [
     ...(fdset ? [ldx(kind.countSize === 8 ? Size.DW : Size.W, R2, R1, kind.countOffset), jeq32Imm(R2, 0, "out")] : []),
-    call(Helper.GetCurrentPidTgid),
+    ...currentPidTgid(o.pidNamespace),
     mov64Reg(R6, R0),
     // st = threads[tid]; if (!st || !st->run_start) return  (a thread we do not track, or already waiting)
     stxW(R10, -4, R6),
@@ -87,8 +94,58 @@ export function enterProgram(maps: LoopGapMaps, o: LoopGapProgramOptions, kind: 
     st(Size.DW, R7, THREAD.runStart, 0), // now waiting
     mov64Reg(R7, R9), sub64Reg(R7, R8), // r7 = gap
     ...(o.stats && maps.totals !== undefined && maps.hist !== undefined ? statsBlock(maps.totals, maps.hist) : []),
+    ...(maps.threadHist !== undefined && maps.threadHistZero !== undefined ? threadHistBlock(maps.threadHist, maps.threadHistZero) : []),
     ...(o.thresholdNs !== null && maps.events !== undefined ? eventBlock(maps.events, maps.counters, o.thresholdNs) : []),
     label("out"), mov64Imm(R0, 0), exit(),
+  ];
+}
+
+/**
+ * Namespace mode, new thread whose tgid is not a target (r0 = lookup result, key at -8): if the
+ * process is a forked child parked in `pending` under its init-namespace pid, it becomes a target
+ * under its namespace tgid now. Costs one more lookup per wait of untracked threads, only here.
+ */
+function adoptPending(targets: MapRef, pending: MapRef): Instruction[] {
+  return [
+    jneImm(R0, 0, "adopted"),
+    call(Helper.GetCurrentPidTgid), rsh64Imm(R0, 32), stxW(R10, -12, R0),
+    ldMapFd(R1, pending), mov64Reg(R2, R10), add64Imm(R2, -12), call(Helper.MapLookupElem),
+    jeqImm(R0, 0, "out"),
+    st(Size.W, R10, -16, 1),
+    ldMapFd(R1, targets), mov64Reg(R2, R10), add64Imm(R2, -8), mov64Reg(R3, R10), add64Imm(R3, -16),
+    mov64Imm(R4, 0), call(Helper.MapUpdateElem),
+    ldMapFd(R1, pending), mov64Reg(R2, R10), add64Imm(R2, -12), call(Helper.MapDeleteElem),
+    label("adopted"),
+  ];
+}
+
+/**
+ * Per-thread Prometheus-style buckets: th[tid] (created from the zero value on first use), then
+ * count, sum and one bucket by an unrolled compare chain. Only the thread itself updates its
+ * entry and its programs do not nest (see the top of this file): no atomics. In: r6, r7 = gap;
+ * keeps r6–r9.
+ */
+function threadHistBlock(th: MapRef, zero: MapRef): Instruction[] {
+  const chain: Instruction[] = [];
+  THREAD_BUCKET_BOUNDS_NS.forEach((bound, i) => {
+    chain.push(ld64(R1, bound), jgtReg(R7, R1, `th_gt_${i}`), mov64Imm(R2, THREAD_HIST.counts + 8 * i), ja("th_bucket"), label(`th_gt_${i}`));
+  });
+  return [
+    stxW(R10, -4, R6),
+    ldMapFd(R1, th), mov64Reg(R2, R10), add64Imm(R2, -4), call(Helper.MapLookupElem),
+    jneImm(R0, 0, "th_have"),
+    ldMapFd(R1, th), mov64Reg(R2, R10), add64Imm(R2, -4), ldMapValue(R3, zero, 0), mov64Imm(R4, 1), call(Helper.MapUpdateElem), // BPF_NOEXIST
+    ldMapFd(R1, th), mov64Reg(R2, R10), add64Imm(R2, -4), call(Helper.MapLookupElem),
+    jeqImm(R0, 0, "th_done"), // the map is full: this thread goes uncounted
+    label("th_have"),
+    mov64Reg(R1, R6), rsh64Imm(R1, 32), stxW(R0, THREAD_HIST.tgid, R1),
+    ldxDW(R1, R0, THREAD_HIST.count), add64Imm(R1, 1), stxDW(R0, THREAD_HIST.count, R1),
+    ldxDW(R1, R0, THREAD_HIST.sum), add64Reg(R1, R7), stxDW(R0, THREAD_HIST.sum, R1),
+    mov64Imm(R2, THREAD_HIST.counts + 8 * THREAD_BUCKET_BOUNDS_NS.length), // +Inf unless a bound holds it
+    ...chain,
+    label("th_bucket"),
+    add64Reg(R0, R2), ldxDW(R1, R0, 0), add64Imm(R1, 1), stxDW(R0, 0, R1),
+    label("th_done"),
   ];
 }
 

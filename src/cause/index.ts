@@ -11,7 +11,7 @@ import { buildCause } from "./build.js";
 import { GilObserver } from "./gil.js";
 import { RecordStore, type GapKey } from "./join.js";
 import { loadKallsyms } from "./kallsyms.js";
-import { archOf, futexNumbers, type Arch } from "./syscalls.js";
+import { archOf, epollWaitNumbers, futexNumbers, type Arch } from "./syscalls.js";
 
 export { summarize, formatMs } from "./summary.js";
 export { JOIN_TOLERANCE_NS } from "./join.js";
@@ -65,7 +65,7 @@ export class CauseAccounting {
     const thresholdNs = o.thresholdNs > THRESHOLD_SLACK_NS ? o.thresholdNs - THRESHOLD_SLACK_NS : 0n;
     let probe: RunCauseProbe;
     try {
-      probe = RunCauseProbe.open({ pids: o.pids, ...(o.tid === undefined ? {} : { tid: o.tid }), thresholdNs, futexNrs });
+      probe = RunCauseProbe.open({ pids: o.pids, ...(o.tid === undefined ? {} : { tid: o.tid }), thresholdNs, futexNrs, epollNrs: epollWaitNumbers(arch) });
     } catch (e) {
       throw wrap("open cause accounting", e);
     }

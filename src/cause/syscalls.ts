@@ -20,3 +20,9 @@ export function futexNumbers(arch: Arch): number[] {
   const t = TABLES[arch];
   return Object.keys(t).map(Number).filter((nr) => ["futex", "futex_waitv", "futex_wait"].includes(t[nr] ?? ""));
 }
+
+/** Numbers of the epoll wait syscalls the architecture has (arm64 has no epoll_wait). */
+export function epollWaitNumbers(arch: Arch): number[] {
+  const t = TABLES[arch];
+  return Object.keys(t).map(Number).filter((nr) => ["epoll_wait", "epoll_pwait", "epoll_pwait2"].includes(t[nr] ?? ""));
+}

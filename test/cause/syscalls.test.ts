@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { archOf, futexNumbers, syscallName } from "../../src/cause/syscalls.js";
+import { archOf, epollWaitNumbers, futexNumbers, syscallName } from "../../src/cause/syscalls.js";
 import { X86_64_SYSCALLS } from "../../src/cause/syscall-table.js";
 
 test("syscall names per architecture (x86_64 and arm64 tables differ)", () => {
@@ -23,6 +23,11 @@ test("syscall names per architecture (x86_64 and arm64 tables differ)", () => {
 test("futex numbers: futex, futex_waitv, futex_wait", () => {
   assert.deepEqual(futexNumbers("x64"), [202, 449, 455]);
   assert.deepEqual(futexNumbers("arm64"), [98, 449, 455]);
+});
+
+test("epoll wait numbers: arm64 has no epoll_wait", () => {
+  assert.deepEqual(epollWaitNumbers("x64"), [232, 281, 441]);
+  assert.deepEqual(epollWaitNumbers("arm64"), [22, 441]);
 });
 
 test("the x86_64 table re-derives from the machine's asm/unistd_64.h", (t) => {

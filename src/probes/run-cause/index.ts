@@ -32,6 +32,8 @@ export interface RunCauseConfig {
   thresholdNs: bigint;
   /** Syscall numbers whose time counts as futex wait (the architecture's futex, futex_waitv, futex_wait). */
   futexNrs: readonly number[];
+  /** Syscall numbers of the epoll waits: raw_syscalls programs ignore them (they always end a phase). */
+  epollNrs?: readonly number[];
   ringBufferBytes?: number;
   stackEntries?: number;
   /** Trace raw_syscalls through perf tracepoints even when raw tracepoints work (tests, bench). */
@@ -123,7 +125,7 @@ export class RunCauseProbe {
       // Scheduler and raw syscalls first, so accounting is live before any phase opens.
       attach(sw, "sched", "sched_switch");
       attach(wake, "sched", "sched_wakeup");
-      const syscallVia = attachSyscalls(maps, c.futexNrs, own, c.perfSyscalls === true);
+      const syscallVia = attachSyscalls(maps, c.futexNrs, c.epollNrs ?? [], own, c.perfSyscalls === true);
       for (const s of waits) {
         attach(enters.get(kindKey(s.kind))!, "syscalls", `sys_enter_${s.name}`); // loaded above for every kind
         attach(exit, "syscalls", `sys_exit_${s.name}`);
@@ -258,12 +260,12 @@ export class RunCauseProbe {
  * raw_syscalls sys_enter/sys_exit: raw tracepoints when the kernel takes them (cheap: no perf
  * record per syscall), else the perf tracepoints with offsets from tracefs.
  */
-function attachSyscalls(maps: RunCauseMaps, futexNrs: readonly number[], own: <T extends Closable>(r: T) => T, perfOnly: boolean): "raw" | "perf" {
+function attachSyscalls(maps: RunCauseMaps, futexNrs: readonly number[], skip: readonly number[], own: <T extends Closable>(r: T) => T, perfOnly: boolean): "raw" | "perf" {
   const loaded: Program[] = [];
   const links: RawTracepointLink[] = [];
   if (!perfOnly) try {
     const raw = { enterId: RAW_SYS_ENTER_ID, exitId: null };
-    loaded.push(Program.load({ name: "rc_sys_enter", type: PROG_TYPE_RAW_TRACEPOINT, instructions: sysEnterProgram(maps, raw) }));
+    loaded.push(Program.load({ name: "rc_sys_enter", type: PROG_TYPE_RAW_TRACEPOINT, instructions: sysEnterProgram(maps, raw, skip) }));
     loaded.push(Program.load({ name: "rc_sys_exit", type: PROG_TYPE_RAW_TRACEPOINT, instructions: sysExitProgram(maps, raw, futexNrs) }));
     links.push(RawTracepointLink.attach(loaded[0]!, "sys_enter")); // both loaded just above
     links.push(RawTracepointLink.attach(loaded[1]!, "sys_exit"));
@@ -275,8 +277,8 @@ function attachSyscalls(maps: RunCauseMaps, futexNrs: readonly number[], own: <T
     if (e instanceof ToolError && e.kind === "permission") throw e;
   }
   const offsets = rawSyscallOffsets();
-  const enter = own(Program.load({ name: "rc_sys_enter", instructions: sysEnterProgram(maps, offsets) }));
-  const exit = own(Program.load({ name: "rc_sys_exit", instructions: sysExitProgram(maps, offsets, futexNrs) }));
+  const enter = own(Program.load({ name: "rc_sys_enter", instructions: sysEnterProgram(maps, offsets, skip) }));
+  const exit = own(Program.load({ name: "rc_sys_exit", instructions: sysExitProgram(maps, offsets, futexNrs, skip) }));
   for (const [p, name] of [[enter, "sys_enter"], [exit, "sys_exit"]] as const) {
     const link = TracepointLink.attach(p, "raw_syscalls", name);
     if (link === undefined) throw new ToolError("not-supported", `attach raw_syscalls/${name}: no such tracepoint`);

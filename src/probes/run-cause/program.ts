@@ -209,10 +209,14 @@ export function wakeupProgram(maps: RunCauseMaps, o: SchedOffsets): Instruction[
   ];
 }
 
-/** raw_syscalls:sys_enter: remember the syscall a loop thread enters inside a phase. */
-export function sysEnterProgram(maps: RunCauseMaps, o: RawSyscallOffsets): Instruction[] {
+/**
+ * raw_syscalls:sys_enter: remember the syscall a loop thread enters inside a phase. `skipNrs`
+ * (the epoll waits, which always end a phase) leave at once: a busy loop enters one per iteration.
+ */
+export function sysEnterProgram(maps: RunCauseMaps, o: RawSyscallOffsets, skipNrs: readonly number[] = []): Instruction[] {
   return [
     ldxDW(R6, R1, o.enterId),
+    ...skipNrs.map((nr) => jeqImm(R6, nr, "out")),
     call(Helper.GetCurrentPidTgid), stxW(R10, -4, R0),
     ...lookupThread(maps),
     jeqImm(R0, 0, "out"),
@@ -229,7 +233,7 @@ export function sysEnterProgram(maps: RunCauseMaps, o: RawSyscallOffsets): Instr
  * "other" once all SLOTS are taken) and to futex time for `futexNrs`. A syscall entered before the
  * phase (the wait that opened it) has no start and is ignored.
  */
-export function sysExitProgram(maps: RunCauseMaps, o: RawSyscallOffsets, futexNrs: readonly number[]): Instruction[] {
+export function sysExitProgram(maps: RunCauseMaps, o: RawSyscallOffsets, futexNrs: readonly number[], skipNrs: readonly number[] = []): Instruction[] {
   const slots: Instruction[] = [];
   for (let i = 0; i < SLOTS; i++) {
     const at = THREAD.acct + ACCT.slots + i * SLOT.size;
@@ -247,7 +251,7 @@ export function sysExitProgram(maps: RunCauseMaps, o: RawSyscallOffsets, futexNr
     );
   }
   return [
-    ...(o.exitId === null ? [] : [ldxDW(R6, R1, o.exitId)]),
+    ...(o.exitId === null ? [] : [ldxDW(R6, R1, o.exitId), ...skipNrs.map((nr) => jeqImm(R6, nr, "out"))]),
     call(Helper.GetCurrentPidTgid), stxW(R10, -4, R0),
     ...lookupThread(maps),
     jeqImm(R0, 0, "out"),

@@ -27,7 +27,7 @@ export interface SamplerOptions {
 }
 
 export interface SamplerHandlers {
-  /** Samples in capture order per thread; every later sample has captureNs > highWaterNs. */
+  /** Samples in capture order per thread; every later sample has captureNs ≥ highWaterNs. */
   onSamples(samples: StackSample[], highWaterNs: bigint): void;
   /** Stacks cannot be read for `pid` ("all": the sampler itself failed). Called once per pid. */
   onUnavailable(pid: number | "all", reason: string): void;

@@ -28,14 +28,18 @@ export interface ScheduleOptions {
 
 const MS = 1_000_000n;
 
-/** Defaults from the block threshold: gate = threshold/4, tick = gate/2 (≥ 1 ms), interval 1 ms. */
+/**
+ * Defaults from the block threshold: gate = threshold/4, tick = gate (≥ 1 ms), interval 1 ms.
+ * A tick of one gate is enough for sampling to start exactly at the gate: the first look at a
+ * new run phase comes at most one tick after it began, so at an age ≤ gate, and `decide` then
+ * waits for the gate to the nanosecond. A shorter tick would only add wake-ups to a healthy loop.
+ */
 export function scheduleFor(thresholdNs: bigint, o: ScheduleOptions = {}): ScheduleConfig {
   const gateNs = o.gateNs ?? thresholdNs / 4n;
-  const half = gateNs / 2n;
   const intervalNs = o.intervalNs ?? MS;
   return {
     gateNs,
-    tickNs: half > MS ? half : MS,
+    tickNs: gateNs > MS ? gateNs : MS,
     intervalNs: intervalNs > 0n ? intervalNs : MS,
     backoffAfter: o.backoffAfter ?? 10_000, // 10 s of a block at 1 ms before the first back-off
     maxPeriodNs: o.maxPeriodNs ?? 100n * MS,

@@ -4,8 +4,8 @@ import { decide, idleSchedule, periodFor, sampled, scheduleFor } from "../../src
 
 const MS = 1_000_000n;
 
-test("defaults derive from the threshold: gate = threshold/4, tick = gate/2 but ≥ 1 ms, 1 ms interval", () => {
-  assert.deepEqual(scheduleFor(100n * MS), { gateNs: 25n * MS, tickNs: 12_500_000n, intervalNs: MS, backoffAfter: 10_000, maxPeriodNs: 100n * MS });
+test("defaults derive from the threshold: gate = threshold/4, tick = gate but ≥ 1 ms, 1 ms interval", () => {
+  assert.deepEqual(scheduleFor(100n * MS), { gateNs: 25n * MS, tickNs: 25n * MS, intervalNs: MS, backoffAfter: 10_000, maxPeriodNs: 100n * MS });
   assert.equal(scheduleFor(4n * MS).tickNs, MS);
   assert.equal(scheduleFor(4n * MS, { gateNs: 2n * MS, intervalNs: 500_000n }).intervalNs, 500_000n);
 });
@@ -21,6 +21,18 @@ test("a young run phase is not sampled; the next look is exactly at the gate", (
   const s = idleSchedule();
   assert.deepEqual(decide(s, 990n * MS, 1000n * MS, c), { kind: "wait", untilNs: 1015n * MS });
   assert.deepEqual(decide(s, 990n * MS, 1015n * MS, c), { kind: "sample", periodNs: MS });
+});
+
+test("a tick of one gate still starts sampling exactly at the gate, wherever the phase began", () => {
+  const c = scheduleFor(100n * MS);
+  for (const offset of [1n, 12n * MS, c.tickNs - 1n, c.tickNs]) {
+    // looks at 0, tick, 2·tick…; a phase starting `offset` after a look is first seen at age ≤ tick
+    const start = 1000n * MS - offset + c.tickNs;
+    const firstLook = 1000n * MS + c.tickNs;
+    const d = decide(idleSchedule(), start, firstLook, c);
+    const at = d.kind === "wait" ? d.untilNs : firstLook;
+    assert.equal(at, start + c.gateNs, `phase begun ${offset} ns after a look`);
+  }
 });
 
 test("during a block: one read per interval at a fixed rate; late wake-ups do not stretch the period", () => {

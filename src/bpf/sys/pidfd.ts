@@ -3,7 +3,7 @@
 // attached target's exit without polling /proc.
 import { ToolError } from "../../errors.js";
 import { rawPidfdOpen } from "./libc.js";
-import { EINVAL, errnoName, syscallError } from "./errors.js";
+import { EINVAL, ENOENT, errnoName, syscallError } from "./errors.js";
 import { syscalls } from "./bpf.js";
 import { constants } from "node:os";
 
@@ -13,8 +13,9 @@ const ENOSYS = constants.errno.ENOSYS;
 /**
  * A pidfd for `pid` (a process in this process's PID namespace; flags 0). The fd is CLOEXEC
  * (always, for pidfd_open) and owned by the caller: close it with closeFd.
- * Throws ToolError: "not-found" (ESRCH: no such process), "not-supported" (ENOSYS: linux < 5.3),
- * "usage" (EINVAL: pid ≤ 0, or a thread id that is not a process), "permission", or "io".
+ * Throws ToolError: "not-found" (ESRCH: no such process; ENOENT: the id is a thread, not a
+ * process — what linux 6.18 answers, observed), "usage" (EINVAL: a bad pid or flags; older
+ * kernels' answer for a thread id), "not-supported" (ENOSYS: linux < 5.3), "permission", or "io".
  */
 export function pidfdOpen(pid: number): number {
   if (!Number.isInteger(pid) || pid <= 0) throw new ToolError("usage", `pidfd_open ${pid}: not a pid`);
@@ -22,6 +23,6 @@ export function pidfdOpen(pid: number): number {
   if (r >= 0) return r;
   const errno = -r;
   if (errno === ENOSYS) throw new ToolError("not-supported", `pidfd_open ${pid}: ${errnoName(errno)}`, { errno, hint: "needs linux ≥ 5.3" });
-  const kind = errno === ESRCH ? "not-found" : errno === EINVAL ? "usage" : undefined;
+  const kind = errno === ESRCH || errno === ENOENT ? "not-found" : errno === EINVAL ? "usage" : undefined;
   throw syscallError(`pidfd_open ${pid}`, errno, kind);
 }

@@ -38,6 +38,7 @@ export interface SamplerCounters {
   lookups: number; // run-phase map lookups
   reads: number; // stack reads attempted
   readNs: bigint; // total time inside stack reads
+  readMaxNs: bigint; // the longest one
   kept: number; // samples posted
   torn: number; // reads marked torn (posted, counted, never weighted)
   reused: number; // samples of a thread that had not run since its last read: that stack again
@@ -57,5 +58,5 @@ export type FromWorker =
   | { kind: "closed" };
 
 export function zeroCounters(): SamplerCounters {
-  return { lookups: 0, reads: 0, readNs: 0n, kept: 0, torn: 0, reused: 0, straddled: 0, missing: 0, errors: 0, wakes: 0, wakeLateNs: 0n, wakeLateMaxNs: 0n };
+  return { lookups: 0, reads: 0, readNs: 0n, readMaxNs: 0n, kept: 0, torn: 0, reused: 0, straddled: 0, missing: 0, errors: 0, wakes: 0, wakeLateNs: 0n, wakeLateMaxNs: 0n };
 }

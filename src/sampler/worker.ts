@@ -192,6 +192,7 @@ class SamplerLoop {
         t1 = now();
         this.counters.reads++;
         this.counters.readNs += t1 - t0;
+        if (t1 - t0 > this.counters.readMaxNs) this.counters.readMaxNs = t1 - t0;
       }
       st.errors = 0;
       if (sample === null) {

@@ -2,6 +2,8 @@
 // blocksnoop arms its probes, and how much memory it takes. Prints tables; asserts nothing.
 //
 //   node dist/bench/loop-gap.js [--rounds 5] [--seconds 1] [--only throughput,stats,startup,rss]
+//                               [--configs none,floor,probe,no-stacks,stacks]   (throughput; "probe"
+//                               = LoopGapProbe opened in this process, no CLI: the kernel side alone)
 import { LoopGapProbe } from "../src/probes/loop-gap/index.js";
 import { FloorProbe } from "./lib/floor.js";
 import { startCli, stopCli, CpuMeter, programsStillLoaded } from "./lib/cli.js";
@@ -15,8 +17,17 @@ const floorIds: number[] = [];
 
 // ---------------------------------------------------------------------------------------------
 // 1. Throughput of a busy healthy loop: no tool / the floor / blocksnoop (--no-stacks, stacks)
-type Config = "none" | "floor" | "blocksnoop --no-stacks" | "blocksnoop";
-const CONFIGS: readonly Config[] = ["none", "floor", "blocksnoop --no-stacks", "blocksnoop"];
+// "probe": LoopGapProbe opened inside this process (no CLI process): the kernel-side cost alone.
+const ALL_CONFIGS = ["none", "floor", "probe", "blocksnoop --no-stacks", "blocksnoop"] as const;
+type Config = (typeof ALL_CONFIGS)[number];
+const CONFIG_FLAG: Record<string, Config> = { none: "none", floor: "floor", probe: "probe", "no-stacks": "blocksnoop --no-stacks", stacks: "blocksnoop" };
+const CONFIGS: readonly Config[] = flag("configs", "none,floor,no-stacks,stacks")
+  .split(",")
+  .map((c) => {
+    const k = CONFIG_FLAG[c];
+    if (k === undefined) throw new Error(`--configs: unknown ${c} (one of ${Object.keys(CONFIG_FLAG).join(", ")})`);
+    return k;
+  });
 
 async function measure(target: BusyTarget, config: Config): Promise<{ r: BusyResult; waitsPerIter?: number }> {
   if (config === "none") return { r: await target.run(SECONDS) };
@@ -30,6 +41,15 @@ async function measure(target: BusyTarget, config: Config): Promise<{ r: BusyRes
       return { r, waitsPerIter: Number(floor.counts().exits - before) / r.iterations };
     } finally {
       floor.close();
+    }
+  }
+  if (config === "probe") {
+    const probe = await LoopGapProbe.open({ pids: [target.pid], thresholdNs: 100_000_000n, stats: false });
+    try {
+      return { r: await target.run(SECONDS) };
+    } finally {
+      probe.close();
+      await probe.whenClosed();
     }
   }
   const { cli } = await startCli([...(config === "blocksnoop" ? [] : ["--no-stacks"]), String(target.pid)]);
@@ -71,7 +91,7 @@ async function throughput(): Promise<void> {
         c,
         spread(xs.map((x) => x / 1000), 0, "k"),
         (median(xs) / median(none)).toFixed(3),
-        c === "none" ? "–" : (median(xs) / median(floor)).toFixed(3),
+        c === "none" || floor.length === 0 ? "–" : (median(xs) / median(floor)).toFixed(3),
         spread(wall.map((x) => x / 1000), 0, "k"),
         (median(wall) / median(wallNone)).toFixed(3),
       ]);
@@ -87,7 +107,7 @@ async function throughput(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // 2. --stats capacity: every gap counted in the kernel, the tool's own CPU
 async function statsCapacity(): Promise<void> {
-  header(`--stats capacity (${ROUNDS} rounds, ${SECONDS * 1.5} s busy window per round; no tool ↔ --stats alternating)`);
+  header(`--stats capacity (${ROUNDS} rounds, ${SECONDS} s busy window per round; no tool ↔ --stats alternating)`);
   const rows: string[][] = [];
   const setups: Array<{ name: string; kinds: Array<"python" | "node"> }> = [
     { name: "1 × node setImmediate", kinds: ["node"] },
@@ -106,13 +126,13 @@ async function statsCapacity(): Promise<void> {
     const cpuPerMGaps: number[] = [];
     let dropped = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const base = await Promise.all(targets.map((t) => t.run(SECONDS * 1.5)));
+      const base = await Promise.all(targets.map((t) => t.run(SECONDS)));
       noTool.push(base.reduce((s, r) => s + r.rate, 0));
       const { cli } = await startCli(["--stats", "--json", ...targets.map((t) => String(t.pid))]);
       await sleep(200);
       const cpu = new CpuMeter(cli.pid);
       const t0 = process.hrtime.bigint();
-      const rs = await Promise.all(targets.map((t) => t.run(SECONDS * 1.5)));
+      const rs = await Promise.all(targets.map((t) => t.run(SECONDS)));
       const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
       const used = cpu.elapsed();
       await stopCli(cli);
@@ -146,7 +166,7 @@ async function statsCapacity(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // 3. Time from start to probes armed
 async function startup(): Promise<void> {
-  const reps = Math.max(ROUNDS * 2, 10);
+  const reps = Math.max(ROUNDS + 1, 6);
   header(`Start → probes armed (${reps} alternating repetitions, idle asyncio target)`);
   const target = new BusyTarget("python");
   await target.ready();
@@ -154,7 +174,6 @@ async function startup(): Promise<void> {
   const cliVersion: number[] = [];
   const armedNoStacks: number[] = [];
   const armedStacks: number[] = [];
-  const armedStats: number[] = [];
   const openMs: number[] = [];
   const closeMs: number[] = [];
   const exitTime = async (args: string[]) => {
@@ -165,7 +184,7 @@ async function startup(): Promise<void> {
   for (let i = 0; i < reps; i++) {
     nodeBare.push(await exitTime(["-e", "0"]));
     cliVersion.push(await exitTime([CLI, "--version"]));
-    for (const [args, into] of [[["--no-stacks"], armedNoStacks], [[], armedStacks], [["--stats", "--json"], armedStats]] as const) {
+    for (const [args, into] of [[["--no-stacks"], armedNoStacks], [[], armedStacks]] as const) {
       const { cli, armedMs } = await startCli([...args, String(target.pid)]);
       into.push(armedMs);
       await stopCli(cli);
@@ -187,7 +206,6 @@ async function startup(): Promise<void> {
       ["in-process LoopGapProbe.close() + whenClosed()", spread(closeMs, 1)],
       ["spawn → `watching pid` (blocksnoop --no-stacks PID)", spread(armedNoStacks, 1)],
       ["spawn → `watching pid` (blocksnoop PID, stacks: sampler worker started)", spread(armedStacks, 1)],
-      ["spawn → `watching pid` (blocksnoop --stats --json PID)", spread(armedStats, 1)],
     ]),
   );
 }
@@ -201,7 +219,7 @@ async function rss(): Promise<void> {
     const target = new BusyTarget("python");
     await target.ready();
     const { cli } = await startCli([...args, String(target.pid)]);
-    await target.run(4);
+    await target.run(3);
     const m = memoryMiB(cli.pid);
     await stopCli(cli);
     await target.quit();

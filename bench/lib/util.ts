@@ -6,9 +6,20 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
 
-/** The repository root (this file is dist/bench/lib/util.js once built). */
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-export const CLI = resolve(REPO, "dist/src/cli/main.js");
+/** The build this script belongs to: <outDir>/bench/lib/util.js → <outDir> (dist/, or a private
+ * `npx tsc -p . --outDir bench/.dist` build that others' rebuilds of dist/ cannot disturb). */
+const OUT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The repository root: the nearest ancestor of the build holding bench/targets. */
+export const REPO = findRepo(OUT);
+/** The CLI of the same build as this script. */
+export const CLI = resolve(OUT, "src/cli/main.js");
+
+function findRepo(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, "bench/targets")) && existsSync(resolve(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no repository with bench/targets above ${from}`);
+  }
+}
 export const TARGETS = resolve(REPO, "bench/targets");
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -45,7 +45,7 @@ interface Pending {
 }
 
 export class Correlator {
-  /** Every sample with captureNs < highWaterNs has been ingested; later ones will be > it. */
+  /** Every sample with captureNs < hwm has been ingested; any later one has captureNs ≥ hwm. */
   private hwm = -1n;
   private readonly store: SampleStore;
   private readonly pending = new Set<Pending>();

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { marshal } from "../../../src/bpf/asm/marshal.js";
 import { enterProgram, exitProgram, type LoopGapMaps } from "../../../src/probes/loop-gap/program.js";
 import type { WaitKind } from "../../../src/probes/loop-gap/syscalls.js";
+import { exitTaskProgram, forkProgram } from "../../../src/probes/loop-gap/descendants.js";
 
 const maps: LoopGapMaps = { targets: { fd: 3 }, threads: { fd: 4 }, counters: { fd: 5 }, events: { fd: 6 }, totals: { fd: 7 }, hist: { fd: 8 } };
 const KINDS: WaitKind[] = [{ family: "epoll" }, { family: "fdset", countOffset: 24, countSize: 8 }, { family: "fdset", countOffset: 16, countSize: 4 }];
@@ -59,4 +60,35 @@ test("the tid filter is baked in as an immediate", () => {
   let found = false;
   for (let i = 0; i < b.length; i += 8) if (b[i] === 0x56 && b.readInt32LE(i + 4) === 4242) found = true; // jne32 imm
   assert.ok(found);
+});
+
+test("per-thread buckets, namespace ids and fork adoption appear only when asked", () => {
+  const epoll: WaitKind = { family: "epoll" };
+  const more: LoopGapMaps = { ...maps, threadHist: { fd: 9 }, threadHistZero: { fd: 10 }, pending: { fd: 11 } };
+  assert.deepEqual(mapFds(marshal(enterProgram(more, { stats: false, thresholdNs: 1n }, epoll))), [10, 4, 5, 6, 9].sort());
+  assert.deepEqual(mapFds(marshal(exitProgram(more, { stats: false, thresholdNs: 1n }))), [11, 3, 4].sort());
+  const ns = { dev: 4n, ino: 4026532178n };
+  const withNs = marshal(enterProgram(maps, { stats: true, thresholdNs: 1n, pidNamespace: ns }, epoll));
+  const without = marshal(enterProgram(maps, { stats: true, thresholdNs: 1n }, epoll));
+  const calls = (b: Buffer, helper: number): number => {
+    let n = 0;
+    for (let i = 0; i < b.length; i += 8) if (b[i] === 0x85 && b.readInt32LE(i + 4) === helper) n++;
+    return n;
+  };
+  assert.equal(calls(withNs, 120), 1); // bpf_get_ns_current_pid_tgid
+  assert.equal(calls(withNs, 14), 0);
+  assert.equal(calls(without, 120), 0);
+  assert.equal(calls(without, 14), 1);
+});
+
+test("descendant programs marshal in every variant", () => {
+  const ns = { dev: 4n, ino: 4026532178n };
+  for (const n of [undefined, ns]) {
+    for (const pending of [undefined, { fd: 11 }]) {
+      const d = { targets: { fd: 3 }, ...(pending === undefined ? {} : { pending }) };
+      assert.ok(marshal(forkProgram(d, { childPid: 20 }, n)).length > 0);
+      assert.ok(marshal(exitTaskProgram(d, {}, n)).length > 0);
+      assert.ok(marshal(exitTaskProgram(d, { groupDead: 32 }, n)).length > 0);
+    }
+  }
 });

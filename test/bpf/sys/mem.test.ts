@@ -12,8 +12,8 @@ test("parses kernel CPU lists", () => {
 });
 
 test("syscall numbers per architecture", () => {
-  assert.deepEqual(syscallNumbersFor("x64"), { bpf: 321, perfEventOpen: 298, ioctl: 16 });
-  assert.deepEqual(syscallNumbersFor("arm64"), { bpf: 280, perfEventOpen: 241, ioctl: 29 });
+  assert.deepEqual(syscallNumbersFor("x64"), { bpf: 321, perfEventOpen: 298, ioctl: 16, pidfdOpen: 434 });
+  assert.deepEqual(syscallNumbersFor("arm64"), { bpf: 280, perfEventOpen: 241, ioctl: 29, pidfdOpen: 434 });
   assert.equal(syscallNumbersFor("mips"), undefined);
 });
 

@@ -29,7 +29,9 @@ async function main(): Promise<void> {
     : new Fixture(PYTHON, [join(FIXTURES, "blocker.py"), cfg]);
   try {
     if (!viaShell) await f.ready;
-    const probe = await LoopGapProbe.open({ pids: [f.child.pid!], thresholdNs: 30_000_000n, stats: false, ...(ns === undefined ? {} : { pidNamespace: ns }) }); // spawned: it has a pid
+    // no pidNamespace: the probe chooses toolPidNamespace() itself
+    const probe = await LoopGapProbe.open({ pids: [f.child.pid!], thresholdNs: 30_000_000n, stats: false }); // spawned: it has a pid
+    out({ kind: "probe", ino: probe.pidNamespace?.ino, dev: probe.pidNamespace?.dev });
     try {
       const events: GapEvent[] = [];
       const collected = (async () => {

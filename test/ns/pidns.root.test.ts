@@ -68,6 +68,7 @@ test("tool in the root namespace, target in its own PID namespace: detected with
 
 interface DriverOutput {
   ns: Record<string, unknown>;
+  probe: Record<string, unknown>;
   ready: Record<string, unknown>;
   events: Array<{ pid: number; tid: number; startNs: bigint; endNs: bigint }>;
   truth: Array<{ tid: number; startNs: bigint; endNs: bigint }>;
@@ -79,12 +80,13 @@ async function runDriver(config: object): Promise<DriverOutput> {
   const child = spawn("/usr/bin/chrt", ["--fifo", "10", ...UNSHARE, process.execPath, DRIVER, JSON.stringify({ ...config, hold: true })], { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  const o: DriverOutput = { ns: {}, ready: {}, events: [], truth: [], outer: [] };
+  const o: DriverOutput = { ns: {}, probe: {}, ready: {}, events: [], truth: [], outer: [] };
   const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
   try {
     for await (const line of createInterface({ input: child.stdout })) {
       const r = JSON.parse(line) as Record<string, unknown>; // our driver's output: fields read by name below
       if (r["kind"] === "ns") o.ns = r;
+      else if (r["kind"] === "probe") o.probe = r;
       else if (r["kind"] === "ready") {
         o.ready = r;
         o.outer = outerPids(String(o.ns["ino"]), Number(r["pid"]));
@@ -107,6 +109,7 @@ for (const viaShell of [false, true]) {
     const o = await runDriver({ viaShell });
     assert.equal(o.ns["self"], 1, "the driver is its namespace's pid 1");
     assert.ok(o.ns["ino"] !== undefined && o.ns["ino"] !== "4026531836", "toolPidNamespace() chose the namespace");
+    assert.equal(o.probe["ino"], o.ns["ino"], "the probe chose it by itself");
     const nsPid = Number(o.ready["pid"]);
     assert.equal(o.outer.length, 1, `found the target from outside: ${o.outer.join(",")}`);
     assert.notEqual(o.outer[0], nsPid, "the target's pid inside differs from outside");

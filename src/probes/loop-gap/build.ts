@@ -11,6 +11,7 @@ import { enterProgram, exitProgram, type LoopGapMaps } from "./program.js";
 import { COUNTERS, THREAD, THREAD_HIST, TOTALS } from "./layout.js";
 import { exitTaskProgram, forkProgram } from "./descendants.js";
 import { readTracepoint } from "../../bpf/tracefs.js";
+import { toolPidNamespace, type PidNamespace } from "./nspid.js";
 import { BUCKETS } from "./histogram.js";
 import { kindKey, traceableWaitSyscalls, type WaitSyscall } from "./syscalls.js";
 import { DEFAULT_RING_BYTES, type LoopGapConfig } from "./config.js";
@@ -30,6 +31,8 @@ export interface ProbeParts {
   readonly threadHist: BpfMap | undefined;
   /** sched_process_fork/exit are attached: descendants are followed in the kernel. */
   readonly followsForks: boolean;
+  /** The PID namespace of every id in maps and events; undefined: the initial one. */
+  readonly pidNamespace: PidNamespace | undefined;
   /** Links after the programs after the maps: close in reverse order. */
   readonly owned: readonly Closable[];
   readonly links: readonly TracepointLink[];
@@ -59,7 +62,7 @@ export function buildProbe(config: LoopGapConfig): ProbeParts {
     const hist = config.stats ? own(new MmapArray("lg_hist", 8 * BUCKETS, 1)) : undefined;
     const threadHist = config.threadHistograms === true ? own(hashMap("lg_thread_hist", 4, THREAD_HIST.size, MAX_THREADS)) : undefined;
     const threadHistZero = threadHist !== undefined ? own(arrayMap("lg_thread_zero", THREAD_HIST.size, 1)) : undefined;
-    const ns = config.pidNamespace;
+    const ns = config.pidNamespace ?? toolPidNamespace();
     const forkTp = config.followForks === false ? undefined : readTracepoint("sched", "sched_process_fork");
     const exitTp = forkTp === undefined ? undefined : readTracepoint("sched", "sched_process_exit");
     const follow = forkTp !== undefined && exitTp !== undefined;
@@ -109,7 +112,7 @@ export function buildProbe(config: LoopGapConfig): ProbeParts {
         links.push(own(link));
       }
     }
-    return { maps, ring, totals, hist, threadHist, followsForks: follow, owned, links, syscalls: syscalls.map((s) => s.name), armedAtNs: monotonicNs() };
+    return { maps, ring, totals, hist, threadHist, followsForks: follow, pidNamespace: ns, owned, links, syscalls: syscalls.map((s) => s.name), armedAtNs: monotonicNs() };
   } catch (e) {
     for (const r of owned.reverse()) r.close();
     throw wrap("open loop-gap probe", e);

@@ -20,8 +20,9 @@ export interface LoopGapConfig {
   followForks?: boolean;
   /**
    * Filter and report pids/tids in this PID namespace (bpf_get_ns_current_pid_tgid, linux 5.7)
-   * instead of the initial one; tasks outside it are invisible. Choose it with
-   * toolPidNamespace() (undefined when the tool runs in the initial namespace).
+   * instead of the initial one; tasks outside it are invisible. Default: toolPidNamespace(), the
+   * namespace this process's /proc shows (nothing to translate in the initial namespace).
+   * A (dev, ino) that does not name a namespace exactly makes every task invisible: no error.
    */
   pidNamespace?: PidNamespace;
   /** Keep per-thread Prometheus-style gap buckets in the kernel (threadStats()). Default false. */
@@ -34,5 +35,10 @@ export function validateConfig(c: LoopGapConfig): void {
   for (const pid of c.pids) if (!Number.isInteger(pid) || pid <= 0) throw new ToolError("usage", `open loop-gap probe: bad pid ${pid}`);
   if (c.tid !== undefined && (!Number.isInteger(c.tid) || c.tid <= 0)) throw new ToolError("usage", `open loop-gap probe: bad tid ${c.tid}`);
   if (c.thresholdNs !== null && c.thresholdNs < 0n) throw new ToolError("usage", "open loop-gap probe: negative threshold");
+  const ns = c.pidNamespace;
+  if (ns !== undefined && (ns.dev < 0n || ns.dev > 0xffffffffn || ns.ino <= 0n)) {
+    // the helper refuses a dev that is not a 32-bit dev_t (kernel/bpf/helpers.c: (u64)(dev_t)dev != dev)
+    throw new ToolError("usage", `open loop-gap probe: bad pid namespace dev ${ns.dev} ino ${ns.ino} (dev is the kernel's MKDEV encoding, see nspid.ts kernelDev)`);
+  }
   if (c.thresholdNs === null && !c.stats) throw new ToolError("usage", "open loop-gap probe: neither events (threshold) nor stats requested");
 }

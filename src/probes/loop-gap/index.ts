@@ -8,6 +8,7 @@ import { BUCKETS, quantileFromHistogram } from "./histogram.js";
 import type { WaitSyscall } from "./syscalls.js";
 import { validateConfig, type LoopGapConfig } from "./config.js";
 import { buildProbe, type ProbeParts } from "./build.js";
+import type { PidNamespace } from "./nspid.js";
 
 export type { LoopGapConfig } from "./config.js";
 export type { GapEvent, ThreadGapStats } from "./layout.js";
@@ -43,6 +44,8 @@ export class LoopGapProbe {
   readonly syscalls: readonly WaitSyscall[];
   /** New child processes of targets become targets in the kernel (followForks, and the sched tracepoints exist). */
   readonly followsForks: boolean;
+  /** The PID namespace of every pid/tid in and out of this probe (config or toolPidNamespace()); undefined: the initial one. */
+  readonly pidNamespace: PidNamespace | undefined;
   readonly #parts: ProbeParts;
   readonly #waiter: FdWaiter;
   readonly #wake = new Map<number, () => void>();
@@ -57,6 +60,7 @@ export class LoopGapProbe {
     this.#waiter = waiter;
     this.syscalls = parts.syscalls;
     this.followsForks = parts.followsForks;
+    this.pidNamespace = parts.pidNamespace;
     this.armedAtNs = parts.armedAtNs;
     this.#pump = this.#run().catch((e: unknown) => {
       this.#failure = wrap("read loop-gap events", e);

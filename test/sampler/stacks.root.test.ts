@@ -18,7 +18,7 @@ function assertAttributed(run: Run, fn: string, expected: number): void {
     assert.deepEqual(e.a.status, { kind: "ok" });
     assert.equal(e.a.complete, true, "the sampler's high-water mark passed the block's end within the wait");
     const c = run.stats.sampler;
-    const diag = `read max ${Number(c.readMaxNs) / 1e6} ms, wake late max ${Number(c.wakeLateMaxNs) / 1e6} ms, load ${readFileSync("/proc/loadavg", "utf8").slice(0, 14)}`;
+    const diag = `read max ${Number(c.readMaxNs) / 1e6} ms, wake late max ${Number(c.wakeLateMaxNs) / 1e6} ms, load ${readFileSync("/proc/loadavg", "utf8").slice(0, 14)}, block ${blocks.indexOf(t) + 1}/${blocks.length}, counters ${JSON.stringify(c, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`;
     assert.ok(e.a.samples > 0 && dominantHas(e, fn), `${fn} not dominant: ${describe(e)} (${diag})`);
     for (const s of e.a.stacks ?? []) assert.ok(s.frames.length > 0);
   }

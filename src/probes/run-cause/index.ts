@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { ToolError, wrap } from "../../errors.js";
 import { BpfMap, arrayMap, hashMap, u32Key } from "../../bpf/map.js";
+import { MapType } from "../../bpf/sys/index.js";
 import { Program } from "../../bpf/program.js";
 import { TracepointLink } from "../../bpf/link.js";
 import { RingBuffer } from "../../bpf/ringbuf.js";
@@ -14,7 +15,7 @@ import { PROG_TYPE_RAW_TRACEPOINT, RAW_SYS_ENTER_ID, RawTracepointLink } from ".
 import { kindKey, traceableWaitSyscalls, type WaitSyscall } from "../loop-gap/syscalls.js";
 import { COUNTERS, RECORD, THREAD, decodeRecord, type RunRecord } from "./layout.js";
 import {
-  enterProgram, exitProgram, switchProgram, sysEnterProgram, sysExitProgram, wakeupProgram,
+  enterProgram, exitProgram, rawSwitchProgram, rawWakeupProgram, switchProgram, sysEnterProgram, sysExitProgram, wakeupProgram,
   type RawSyscallOffsets, type RunCauseMaps, type SchedOffsets,
 } from "./program.js";
 
@@ -38,6 +39,8 @@ export interface RunCauseConfig {
   stackEntries?: number;
   /** Trace raw_syscalls through perf tracepoints even when raw tracepoints work (tests, bench). */
   perfSyscalls?: boolean;
+  /** Trace the scheduler through perf tracepoints even when raw tracepoints work (tests, bench). */
+  perfSched?: boolean;
 }
 
 /** A thread currently inside a run phase, as the kernel sees it now. */
@@ -61,6 +64,9 @@ export class RunCauseProbe {
   readonly syscalls: readonly WaitSyscall[];
   /** How raw_syscalls is traced: raw tracepoints (cheap) or perf tracepoints (fallback). */
   readonly syscallVia: "raw" | "perf";
+  /** How sched_switch/sched_wakeup are traced: raw tracepoints (≥ 5.18 for prev_state) or perf tracepoints. */
+  readonly schedVia: "raw" | "perf";
+  readonly #tasks: BpfMap;
   readonly #targets: BpfMap;
   readonly #threads: BpfMap;
   readonly #stacks: BpfMap;
@@ -72,8 +78,10 @@ export class RunCauseProbe {
   #closed = false;
   readonly #pump: Promise<void>;
 
-  private constructor(p: { maps: RunCauseMaps & { targets: BpfMap; threads: BpfMap; stacks: BpfMap; counters: BpfMap }; ring: RingBuffer; owned: Closable[]; waiter: FdWaiter; syscalls: WaitSyscall[]; syscallVia: "raw" | "perf" }) {
+  private constructor(p: { maps: RunCauseMaps & { targets: BpfMap; threads: BpfMap; stacks: BpfMap; counters: BpfMap; tasks: BpfMap }; ring: RingBuffer; owned: Closable[]; waiter: FdWaiter; syscalls: WaitSyscall[]; syscallVia: "raw" | "perf"; schedVia: "raw" | "perf" }) {
     this.syscallVia = p.syscallVia;
+    this.schedVia = p.schedVia;
+    this.#tasks = p.maps.tasks;
     this.#targets = p.maps.targets;
     this.#threads = p.maps.threads;
     this.#stacks = p.maps.stacks;
@@ -96,7 +104,6 @@ export class RunCauseProbe {
       if (waits.length === 0) throw new ToolError("not-supported", "find wait syscall tracepoints: none (CONFIG_FTRACE_SYSCALLS off?)");
       const rb = probeFeature("ring-buffer");
       if (!rb.supported) throw new ToolError("not-supported", `use a BPF ring buffer: needs linux ≥ ${rb.minimumKernel}`, { cause: rb.reason });
-      const sched = schedOffsets();
       const maps = {
         targets: own(hashMap("rc_targets", 4, 4, MAX_TARGETS)),
         threads: own(hashMap("rc_threads", 4, THREAD.size, MAX_THREADS)),
@@ -104,6 +111,7 @@ export class RunCauseProbe {
         stacks: own(new BpfMap({ type: MAP_TYPE_STACK_TRACE, name: "rc_stacks", keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: c.stackEntries ?? 2048 })),
         counters: own(arrayMap("rc_counters", COUNTERS.size, 1)),
         events: own(new RingBuffer("rc_events", c.ringBufferBytes ?? DEFAULT_RING_BYTES)),
+        tasks: own(new BpfMap({ type: MapType.Hash, name: "rc_tasks", keySize: 8, valueSize: 4, maxEntries: MAX_THREADS })),
       };
       for (const pid of c.pids) maps.targets.update(u32Key(pid), u32Key(1));
 
@@ -114,8 +122,6 @@ export class RunCauseProbe {
         const key = kindKey(s.kind);
         if (!enters.has(key)) enters.set(key, load(`rc_enter_${key}`.slice(0, 15), enterProgram(maps, c.thresholdNs, s.kind)));
       }
-      const sw = load("rc_switch", switchProgram(maps, sched));
-      const wake = load("rc_wakeup", wakeupProgram(maps, sched));
 
       const attach = (p: Program, category: string, name: string): void => {
         const link = TracepointLink.attach(p, category, name);
@@ -123,8 +129,7 @@ export class RunCauseProbe {
         own(link);
       };
       // Scheduler and raw syscalls first, so accounting is live before any phase opens.
-      attach(sw, "sched", "sched_switch");
-      attach(wake, "sched", "sched_wakeup");
+      const schedVia = attachSched(maps, own, c.perfSched === true);
       const syscallVia = attachSyscalls(maps, c.futexNrs, c.epollNrs ?? [], own, c.perfSyscalls === true);
       for (const s of waits) {
         attach(enters.get(kindKey(s.kind))!, "syscalls", `sys_enter_${s.name}`); // loaded above for every kind
@@ -137,7 +142,7 @@ export class RunCauseProbe {
         waiter.close();
         throw e;
       }
-      return new RunCauseProbe({ maps, ring: maps.events, owned, waiter, syscalls: waits.map((s) => s.name), syscallVia });
+      return new RunCauseProbe({ maps, ring: maps.events, owned, waiter, syscalls: waits.map((s) => s.name), syscallVia, schedVia });
     } catch (e) {
       for (const r of owned.reverse()) r.close();
       throw wrap("open run-cause probe", e);
@@ -186,6 +191,10 @@ export class RunCauseProbe {
       const v = this.#threads.lookup(key);
       if (v === undefined) continue;
       if (!existsSync(`/proc/${v.readUInt32LE(THREAD.tgid)}/task/${key.readUInt32LE(0)}`) && this.#threads.delete(key)) n++;
+    }
+    for (const key of this.#tasks.keys()) {
+      const tid = this.#tasks.lookup(key);
+      if (tid === undefined || this.#threads.lookup(tid) === undefined) this.#tasks.delete(key);
     }
     return n;
   }
@@ -254,6 +263,33 @@ export class RunCauseProbe {
   #live(what: string): void {
     if (this.#closed) throw new ToolError("internal", `${what}: the run-cause probe is closed`);
   }
+}
+
+/** sched_switch/sched_wakeup: raw tracepoints when the kernel takes them, else perf tracepoints. */
+function attachSched(maps: RunCauseMaps, own: <T extends Closable>(r: T) => T, perfOnly: boolean): "raw" | "perf" {
+  const loaded: Program[] = [];
+  const links: RawTracepointLink[] = [];
+  if (!perfOnly) try {
+    loaded.push(Program.load({ name: "rc_switch", type: PROG_TYPE_RAW_TRACEPOINT, instructions: rawSwitchProgram(maps) }));
+    loaded.push(Program.load({ name: "rc_wakeup", type: PROG_TYPE_RAW_TRACEPOINT, instructions: rawWakeupProgram(maps) }));
+    links.push(RawTracepointLink.attach(loaded[0]!, "sched_switch")); // both loaded just above
+    links.push(RawTracepointLink.attach(loaded[1]!, "sched_wakeup"));
+    for (const r of [...loaded, ...links]) own(r);
+    return "raw";
+  } catch (e) {
+    for (const l of links) l.close();
+    for (const p of loaded) p.close();
+    if (e instanceof ToolError && e.kind === "permission") throw e;
+  }
+  const sched = schedOffsets();
+  const sw = own(Program.load({ name: "rc_switch", instructions: switchProgram(maps, sched) }));
+  const wake = own(Program.load({ name: "rc_wakeup", instructions: wakeupProgram(maps, sched) }));
+  for (const [p, name] of [[sw, "sched_switch"], [wake, "sched_wakeup"]] as const) {
+    const link = TracepointLink.attach(p, "sched", name);
+    if (link === undefined) throw new ToolError("not-supported", `attach sched/${name}: no such tracepoint`);
+    own(link);
+  }
+  return "perf";
 }
 
 /**

@@ -21,13 +21,14 @@ export const STATE_RUNQ = 2; // runnable, waiting for a CPU (preempted, or woken
 
 /**
  * threads map value (key: u32 tid): struct { u64 run_start (0 while waiting); u32 tgid; u32 flags;
- * u64 state; u64 last_ts; s64 cur_nr; u64 cur_sys_start; s64 off_nr; s64 off_stackid; ACCT acct; }.
- * cur_* is the syscall in progress (cur_sys_start 0: none seen in this phase); off_* the syscall
- * and kernel stack at the last switch-out.
+ * u64 state; u64 last_ts; s64 cur_nr; u64 cur_sys_start; s64 off_nr; s64 off_stackid; u64 task;
+ * ACCT acct; }. cur_* is the syscall in progress (cur_sys_start 0: none seen in this phase); off_*
+ * the syscall and kernel stack at the last switch-out; task the thread's task_struct address as
+ * the raw sched tracepoints pass it (also a key of the tasks map).
  */
 export const THREAD = {
   runStart: 0, tgid: 8, flags: 12, state: 16, lastTs: 24, curNr: 32, curSysStart: 40, offNr: 48, offStackid: 56,
-  acct: 64, size: 64 + ACCT.size,
+  task: 64, acct: 72, size: 72 + ACCT.size,
 } as const;
 /** THREAD.flags bit: the thread has waited in an epoll syscall (as loop-gap's THREAD_WAITS_IN_EPOLL). */
 export const THREAD_WAITS_IN_EPOLL = 1;

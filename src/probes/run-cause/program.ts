@@ -33,6 +33,7 @@ export interface RunCauseMaps {
   readonly stacks: MapRef; // STACK_TRACE
   readonly events: MapRef; // RINGBUF
   readonly counters: MapRef; // ARRAY[1] COUNTERS
+  readonly tasks: MapRef; // HASH u64 task_struct address → u32 tid (raw sched tracepoints)
 }
 
 /** Context offsets read from tracefs `format` files. */
@@ -272,6 +273,97 @@ export function sysExitProgram(maps: RunCauseMaps, o: RawSyscallOffsets, futexNr
     ...addTo(ACCT.otherNs),
     ja("out"),
     ...bodies,
+    ...out(),
+  ];
+}
+
+/*
+ * Raw tracepoint versions of the scheduler programs (BPF_PROG_TYPE_RAW_TRACEPOINT): the program
+ * gets the tracepoint's arguments, not a perf record, so every context switch of the system costs
+ * much less. Arguments (linux 6.18 include/trace/events/sched.h):
+ *   sched_switch(bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
+ *     (prev_state became an argument in 5.18; attach fails on older kernels, which use the perf programs)
+ *   sched_wakeup(struct task_struct *p)
+ * A task pointer is not a tid, and reading task_struct needs its layout (BTF). No layout is needed:
+ * prev is always `current`, so a loop thread's own switch-out tells its task pointer, kept in the
+ * tasks map; switch-in and wakeup find the thread by that pointer. A thread is always switched out
+ * before it can be woken or switched in, so the pointer is known when it is needed.
+ */
+export const RAW_SWITCH = { preempt: 0, prev: 8, next: 16, prevState: 24 } as const;
+export const RAW_WAKEUP = { task: 0 } as const;
+
+/** Switch-in of the thread whose state is in r7 (r9 = now): close the OFF or RUNQ period. */
+function switchIn(): Instruction[] {
+  return [
+    mov64Reg(R2, R9), ldxDW(R1, R7, THREAD.lastTs), sub64Reg(R2, R1),
+    ldxDW(R3, R7, THREAD.state),
+    jeqImm(R3, STATE_RUNQ, "was_runq"), jneImm(R3, STATE_OFF, "running"),
+    ...endOffPeriod("in"), ja("running"),
+    label("was_runq"), ...addTo(ACCT.runq),
+    label("running"),
+    st(Size.DW, R7, THREAD.state, STATE_ON), stxDW(R7, THREAD.lastTs, R9),
+  ];
+}
+
+/** r7 = threads[tasks[task pointer in r1]] in a phase, else jump to "out". */
+function threadByTask(maps: RunCauseMaps): Instruction[] {
+  return [
+    stxDW(R10, -16, R1),
+    ldMapFd(R1, maps.tasks), mov64Reg(R2, R10), add64Imm(R2, -16), call(Helper.MapLookupElem),
+    jeqImm(R0, 0, "out"),
+    ldxW(R1, R0, 0), stxW(R10, -4, R1),
+    ...lookupThread(maps),
+    jeqImm(R0, 0, "out"),
+    mov64Reg(R7, R0),
+    ldxDW(R1, R7, THREAD.runStart), jeqImm(R1, 0, "out"),
+  ];
+}
+
+export function rawSwitchProgram(maps: RunCauseMaps): Instruction[] {
+  return [
+    mov64Reg(R6, R1),
+    call(Helper.KtimeGetNs), mov64Reg(R9, R0),
+    // prev is current: threads[tid] in a phase and on CPU
+    call(Helper.GetCurrentPidTgid), stxW(R10, -4, R0),
+    ...lookupThread(maps),
+    jeqImm(R0, 0, "next"),
+    mov64Reg(R7, R0),
+    ldxDW(R1, R7, THREAD.runStart), jeqImm(R1, 0, "next"),
+    ldxDW(R1, R7, THREAD.state), jneImm(R1, STATE_ON, "next"),
+    mov64Reg(R2, R9), ldxDW(R1, R7, THREAD.lastTs), sub64Reg(R2, R1), ...addTo(ACCT.on),
+    stxDW(R7, THREAD.lastTs, R9),
+    // learn the thread's task pointer once: tasks[prev] = tid (key at fp-16, tid still at fp-4)
+    ldxDW(R1, R6, RAW_SWITCH.prev), ldxDW(R2, R7, THREAD.task), jeqReg(R1, R2, "known"),
+    stxDW(R7, THREAD.task, R1), stxDW(R10, -16, R1),
+    ldMapFd(R1, maps.tasks), mov64Reg(R2, R10), add64Imm(R2, -16), mov64Reg(R3, R10), add64Imm(R3, -4), mov64Imm(R4, 0),
+    call(Helper.MapUpdateElem),
+    label("known"),
+    // runnable (preempted, or state TASK_RUNNING) → run queue; else off CPU with its kernel stack
+    ldxDW(R1, R6, RAW_SWITCH.preempt), jneImm(R1, 0, "runnable"),
+    ldxDW(R1, R6, RAW_SWITCH.prevState), jeq32Imm(R1, 0, "runnable"),
+    st(Size.DW, R7, THREAD.state, STATE_OFF),
+    ldxDW(R1, R7, THREAD.curNr), stxDW(R7, THREAD.offNr, R1),
+    mov64Reg(R1, R6), ldMapFd(R2, maps.stacks), mov64Imm(R3, BPF_F_REUSE_STACKID), call(Helper.GetStackid),
+    stxDW(R7, THREAD.offStackid, R0),
+    ja("next"),
+    label("runnable"), st(Size.DW, R7, THREAD.state, STATE_RUNQ),
+    label("next"),
+    ldxDW(R1, R6, RAW_SWITCH.next),
+    ...threadByTask(maps),
+    ...switchIn(),
+    ...out(),
+  ];
+}
+
+export function rawWakeupProgram(maps: RunCauseMaps): Instruction[] {
+  return [
+    ldxDW(R1, R1, RAW_WAKEUP.task),
+    ...threadByTask(maps),
+    ldxDW(R1, R7, THREAD.state), jneImm(R1, STATE_OFF, "out"),
+    call(Helper.KtimeGetNs), mov64Reg(R9, R0),
+    mov64Reg(R2, R9), ldxDW(R1, R7, THREAD.lastTs), sub64Reg(R2, R1),
+    ...endOffPeriod("wake"),
+    st(Size.DW, R7, THREAD.state, STATE_RUNQ), stxDW(R7, THREAD.lastTs, R9),
     ...out(),
   ];
 }

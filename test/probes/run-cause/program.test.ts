@@ -4,11 +4,11 @@ import { marshal } from "../../../src/bpf/asm/marshal.js";
 import type { MapRef } from "../../../src/bpf/asm/insn.js";
 import { Helper } from "../../../src/bpf/asm/opcodes.js";
 import {
-  enterProgram, exitProgram, switchProgram, sysEnterProgram, sysExitProgram, wakeupProgram, type RunCauseMaps,
+  enterProgram, exitProgram, rawSwitchProgram, rawWakeupProgram, switchProgram, sysEnterProgram, sysExitProgram, wakeupProgram, type RunCauseMaps,
 } from "../../../src/probes/run-cause/program.js";
 
 const fake = (fd: number): MapRef => ({ fd, name: `m${fd}` });
-const maps: RunCauseMaps = { targets: fake(3), threads: fake(4), zero: fake(5), stacks: fake(6), events: fake(7), counters: fake(8) };
+const maps: RunCauseMaps = { targets: fake(3), threads: fake(4), zero: fake(5), stacks: fake(6), events: fake(7), counters: fake(8), tasks: fake(9) };
 const sched = { prevPid: 24, prevState: 32, prevStateSize: 8 as const, nextPid: 56, wakeupPid: 24 };
 const raw = { enterId: 8, exitId: 8 };
 
@@ -24,7 +24,7 @@ test("every builder assembles (labels resolve, maps patch) for every wait kind a
     exitProgram(maps, undefined), exitProgram(maps, 1234),
     enterProgram(maps, 1_000_000n, { family: "epoll" }), enterProgram(maps, 0n, { family: "fdset", countOffset: 16, countSize: 8 }),
     switchProgram(maps, sched), switchProgram(maps, { ...sched, prevStateSize: 4 }), wakeupProgram(maps, sched),
-    sysEnterProgram(maps, raw), sysExitProgram(maps, raw, [202, 449, 455]), sysExitProgram(maps, raw, []), sysExitProgram(maps, { enterId: 8, exitId: null }, [202]),
+    sysEnterProgram(maps, raw), sysExitProgram(maps, raw, [202, 449, 455]), sysExitProgram(maps, raw, []), sysExitProgram(maps, { enterId: 8, exitId: null }, [202]), rawSwitchProgram(maps), rawWakeupProgram(maps),
   ]) {
     const code = marshal(p);
     assert.ok(code.length > 0 && code.length % 8 === 0);
@@ -34,6 +34,7 @@ test("every builder assembles (labels resolve, maps patch) for every wait kind a
 
 test("only the switch-out path takes a kernel stack; only the phase end writes to the ring buffer", () => {
   assert.ok(calls(marshal(switchProgram(maps, sched))).includes(Helper.GetStackid));
+  assert.ok(calls(marshal(rawSwitchProgram(maps))).includes(Helper.GetStackid));
   for (const p of [exitProgram(maps, undefined), wakeupProgram(maps, sched), sysEnterProgram(maps, raw), sysExitProgram(maps, raw, [202])]) {
     const c = calls(marshal(p));
     assert.ok(!c.includes(Helper.GetStackid) && !c.includes(Helper.RingbufReserve));

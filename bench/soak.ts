@@ -38,6 +38,7 @@ try {
   const times: number[] = [];
   const rss: number[] = [];
   const rows: string[][] = [];
+  let dropped = 0; // events already counted and cut from the captured stdout
   const head = ["minute", "VmRSS MiB", "VmHWM MiB", "events so far"];
   console.log(table(head, []).split("\n").join("\n")); // the series is printed as it is sampled
   const end = t0 + MINUTES * 60_000;
@@ -46,14 +47,18 @@ try {
     if (!cli.alive) throw new Error(`blocksnoop exited early:\n${cli.stderr}`);
     const m = memoryMiB(cli.pid);
     const min = (Date.now() - t0) / 60_000;
-    const events = cli.stdout.split("\n").filter((l) => l.includes('"event_number"')).length;
+    const events = dropped + cli.stdout.split("\n").filter((l) => l.includes('"event_number"')).length;
     times.push(min);
     rss.push(m.rss);
     const row = [min.toFixed(2), m.rss.toFixed(1), m.hwm.toFixed(1), String(events)];
     rows.push(row);
     console.log(table(head, [row]).split("\n")[2]);
     // cli.stdout grows with every event in this (bench) process, not in blocksnoop: keep it short
-    if (cli.stdout.length > 1 << 20) cli.stdout = cli.stdout.slice(-4096);
+    if (cli.stdout.length > 1 << 20) {
+      const cut = cli.stdout.lastIndexOf("\n") + 1; // keep a partial last line
+      dropped += cli.stdout.slice(0, cut).split("\n").filter((l) => l.includes('"event_number"')).length;
+      cli.stdout = cli.stdout.slice(cut);
+    }
   }
   const used = cpu.elapsed();
   await stopCli(cli);

@@ -6,6 +6,7 @@
 //   3. the sampler's CPU: tool CPU while the target's loop is blocked back to back vs idle.
 //
 //   node dist/bench/stacks.js [--rounds 7] [--seconds 1] [--blocks 50] [--python PATH]
+//                             [--only healthy,attribution,cpu]
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -67,7 +68,7 @@ async function attribution(): Promise<void> {
     const exit = await cli.exited;
     clearTimeout(t);
     if (exit.code !== 0) {
-      rows.push([`${ms} ms`, `failed: exit ${exit.code} ${cli.stderr.split("\n").slice(-3).join(" ")}`, "", "", "", "", ""]);
+      rows.push([`${ms} ms`, `failed: exit ${exit.code} ${cli.stderr.split("\n").slice(-3).join(" ")}`, "", "", "", "", "", ""]);
       continue;
     }
     const truth = readFileSync(truthFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Truth);
@@ -77,6 +78,7 @@ async function attribution(): Promise<void> {
     let withStacks = 0;
     const samples: number[] = [];
     const shares: number[] = [];
+    const reasons = new Map<string, number>();
     for (const tr of truth) {
       // the kernel's window contains the target's own [start, end] (it also covers the loop's
       // bookkeeping around the callback); pick the event that overlaps it most
@@ -85,7 +87,11 @@ async function attribution(): Promise<void> {
       detected++;
       samples.push(Number(e["samples"] ?? 0));
       const stacks = e["python_stacks"];
-      if (!Array.isArray(stacks) || stacks.length === 0) continue;
+      if (!Array.isArray(stacks) || stacks.length === 0) {
+        const why = String(e["stacks_unavailable"] ?? "no samples in the window");
+        reasons.set(why, (reasons.get(why) ?? 0) + 1);
+        continue;
+      }
       withStacks++;
       const dominant: unknown = stacks[0];
       const fns = Array.isArray(dominant) ? dominant.map((f: unknown) => (typeof f === "object" && f !== null && "function" in f ? String(f.function) : "")) : [];
@@ -101,9 +107,10 @@ async function attribution(): Promise<void> {
       `${right}/${truth.length} (${((right / truth.length) * 100).toFixed(0)}%)`,
       spread(samples, 0),
       spread(shares, 0, "%"),
+      [...reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n}× ${r}`).join("; ").slice(0, 160) || "–",
     ]);
   }
-  console.log(table(["block", "threshold", "detected", "events with stacks", "dominant stack has the right function", "samples per event", "dominant stack share"], rows));
+  console.log(table(["block", "threshold", "detected", "events with stacks", "dominant stack has the right function", "samples per event", "dominant stack share", "events without stacks: why"], rows));
 }
 
 async function samplerCpu(): Promise<void> {
@@ -135,10 +142,11 @@ async function samplerCpu(): Promise<void> {
   console.log("  CPU = utime+stime of the blocksnoop process (/proc/PID/stat, 10 ms ticks) over the window.");
 }
 
+const ONLY = new Set(flag("only", "healthy,attribution,cpu").split(","));
 try {
-  await healthyOverhead();
-  await attribution();
-  await samplerCpu();
+  if (ONLY.has("healthy")) await healthyOverhead();
+  if (ONLY.has("attribution")) await attribution();
+  if (ONLY.has("cpu")) await samplerCpu();
 } finally {
   await stopAll();
   rmSync(tmp, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // Shared helpers of the benchmark scripts: child processes with captured output, /proc readings,
 // statistics and table printing. Benchmarks print tables; they never assert on timings.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -172,7 +172,17 @@ export function table(head: readonly string[], rows: ReadonlyArray<readonly stri
 
 export function header(title: string): void {
   console.log(`\n## ${title}`);
-  console.log(`${new Date().toISOString()}  load average: ${loadAverage()}  node ${process.version}`);
+  console.log(`${new Date().toISOString()}  load average: ${loadAverage()}  node ${process.version}  ${buildOf()}`);
+}
+
+/** The commit the repository is at (and whether src/ had uncommitted changes: what was built). */
+function buildOf(): string {
+  try {
+    const git = (...args: string[]) => execFileSync("git", ["-C", REPO, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return `commit ${git("rev-parse", "--short", "HEAD")}${git("status", "--porcelain", "--", "src") === "" ? "" : " (src/ modified)"}`;
+  } catch {
+    return "commit unknown";
+  }
 }
 
 /** Command-line flags: --name value / --name=value. */

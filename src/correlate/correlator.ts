@@ -19,6 +19,7 @@ export interface BlockWindow {
 export interface Attribution {
   stacks: WeightedStack[] | null; // null only when stacks are unavailable for the process
   task: TaskReport | null; // the task seen in most good samples
+  threadName: string | null; // the Python thread name (threading.Thread.name), when read
   samples: number; // samples inside the window, torn ones included
   status: StacksStatus;
   torn: number;
@@ -98,10 +99,10 @@ export class Correlator {
   correlate(block: BlockWindow, complete = true): Attribution {
     const reason = this.unavailableReason(block.pid);
     if (reason !== undefined) {
-      return { stacks: null, task: null, samples: 0, status: { kind: "unavailable", reason }, torn: 0, complete };
+      return { stacks: null, task: null, threadName: null, samples: 0, status: { kind: "unavailable", reason }, torn: 0, complete };
     }
     const g = groupSamples(block.pid, this.store.window(block.pid, block.tid, block.startNs, block.endNs), this.opts.sourceLine);
-    return { stacks: g.stacks, task: g.task, samples: g.samples, status: { kind: "ok" }, torn: g.torn, complete };
+    return { stacks: g.stacks, task: g.task, threadName: g.threadName, samples: g.samples, status: { kind: "ok" }, torn: g.torn, complete };
   }
 
   /** Pending blocks resolve now with what has arrived. */

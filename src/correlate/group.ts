@@ -13,6 +13,7 @@ export type SourceLine = (pid: number, file: string, line: number) => string | n
 export interface Grouped {
   stacks: WeightedStack[];
   task: TaskReport | null;
+  threadName: string | null; // the Python thread name seen in the window
   samples: number; // every sample in the window, torn ones included
   torn: number; // samples without a usable stack
 }
@@ -22,7 +23,9 @@ export function groupSamples(pid: number, samples: readonly StoredSample[], sour
   const tasks = new Map<string, { task: TaskReport; n: number }>();
   let good = 0;
   let goodNs = 0n;
+  let threadName: string | null = null;
   for (const s of samples) {
+    threadName = s.sample.threadName ?? threadName;
     if (s.stack === null) continue;
     good++;
     goodNs += s.sample.periodNs;
@@ -56,7 +59,7 @@ export function groupSamples(pid: number, samples: readonly StoredSample[], sour
       task = { name: e.task.name, coroutines: [...e.task.coroutines] };
     }
   }
-  return { stacks, task, samples: samples.length, torn: samples.length - good };
+  return { stacks, task, threadName, samples: samples.length, torn: samples.length - good };
 }
 
 function reportFrame(pid: number, f: SampleFrame, cache: Map<string, string | null>, sourceLine?: SourceLine): ReportFrame {

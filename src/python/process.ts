@@ -94,7 +94,7 @@ export class LivePython implements PythonProcess {
   /**
    * One thread, fast: cached thread state, one data-stack copy, cached code objects (identity
    * re-checked every SAMPLE_CODE_MAX_AGE_MS). `asyncio: true` also reads the loop/running task
-   * (a few more reads; ≤3.13 walks a dict). Name and GIL are left to threads()/gilHolderTid().
+   * and the Python thread name (a few more reads; ≤3.13 walks dicts). GIL: gilHolderTid().
    */
   sampleThread(tid: number, opts: { asyncio?: boolean } = {}): ThreadSample | null {
     let ref = this.byTid.get(tid);
@@ -121,7 +121,19 @@ export class LivePython implements PythonProcess {
       ref = this.byTid.get(tid);
       if (ref === undefined) return null;
     }
-    return this.sample(ref, false, null, SAMPLE_CODE_MAX_AGE_MS, opts.asyncio === true);
+    // With asyncio (a sampler asks once per run phase) the Python thread name comes too: CPython
+    // < 3.14 leaves the OS thread name as the program's, so this is the name users gave the thread.
+    const name = opts.asyncio === true ? this.threadName(ref) : null;
+    return this.sample(ref, false, name, SAMPLE_CODE_MAX_AGE_MS, opts.asyncio === true);
+  }
+
+  private threadName(ref: ThreadRef): string | null {
+    try {
+      return this.names.read([ref], this.pid).get(ref.tstate) ?? null;
+    } catch (e) {
+      if (e instanceof TornRead) return null;
+      throw e;
+    }
   }
 
   private sample(ref: ThreadRef, holdsGil: boolean, name: string | null, codeAge: number, withTask: boolean): ThreadSample {

@@ -174,6 +174,7 @@ function decode(m: Extract<FromWorker, { kind: "batch" }>): StackSample[] {
       status: frames === undefined ? "torn" : "ok",
       frames: frames ?? [],
       task: w.task,
+      threadName: w.threadName,
     };
   });
 }

@@ -32,6 +32,7 @@ export interface WireSample {
   periodNs: bigint;
   stack: number;
   task: TaskReport | null;
+  threadName: string | null;
 }
 
 export interface SamplerCounters {

@@ -31,4 +31,6 @@ export interface StackSample {
   status: "ok" | "torn";
   frames: SampleFrame[]; // innermost first
   task: TaskReport | null;
+  /** The Python thread name (threading), read once per run phase with the task. */
+  threadName: string | null;
 }

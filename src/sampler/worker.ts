@@ -32,7 +32,12 @@ interface Tracked {
   skipUntilNs: bigint; // not a Python thread (as far as we know) until then
   /** The last good stack and the thread's counters just before it was read. */
   last: { act: Activity; frames: SampleFrame[]; task: TaskReport | null } | null;
+  /** Task and thread name, read with the stack at a phase's first read and every ASYNCIO_EVERY-th. */
+  info: { phase: bigint; reads: number; task: TaskReport | null; name: string | null } | null;
 }
+
+/** The asyncio task and thread name cost extra reads (dicts, task object): not on every sample. */
+const ASYNCIO_EVERY = 16;
 
 const now = (): bigint => process.hrtime.bigint();
 
@@ -144,7 +149,7 @@ class SamplerLoop {
   private track(pid: number, tid: number): Tracked {
     let th = this.threads.get(tid);
     if (th === undefined) {
-      th = { pid, tid, nsTid: namespaceTid(pid, tid), sched: idleSchedule(), dueNs: 0n, activity: ThreadActivity.open(pid, tid), missing: 0, skipUntilNs: 0n, last: null };
+      th = { pid, tid, nsTid: namespaceTid(pid, tid), sched: idleSchedule(), dueNs: 0n, activity: ThreadActivity.open(pid, tid), missing: 0, skipUntilNs: 0n, last: null, info: null };
       this.threads.set(tid, th);
     }
     return th;
@@ -181,7 +186,10 @@ class SamplerLoop {
     } else {
       let sample: ReturnType<typeof st.py.sampleThread> = null;
       try {
-        sample = st.py.sampleThread(th.nsTid);
+        const wantInfo = th.info === null || th.info.phase !== phase || th.info.reads % ASYNCIO_EVERY === 0;
+        sample = st.py.sampleThread(th.nsTid, wantInfo ? { asyncio: true } : {});
+        if (sample !== null && wantInfo) th.info = { phase, reads: 0, task: copyTask(sample.task), name: sample.name };
+        if (th.info !== null) th.info.reads++;
       } catch (e) {
         this.counters.errors++;
         th.last = null;
@@ -206,7 +214,7 @@ class SamplerLoop {
       th.missing = 0;
       const ok = sample.status === "ok" && sample.frames.length > 0;
       frames = ok ? sample.frames : null;
-      task = copyTask(sample.task);
+      task = th.info?.phase === phase ? th.info.task : null;
       th.last = ok && act !== null ? { act, frames: sample.frames, task } : null;
       if (!ok) this.counters.torn++;
     }
@@ -215,7 +223,7 @@ class SamplerLoop {
       return;
     }
     this.counters.kept++;
-    this.batch.add({ pid: th.pid, tid: th.tid, captureNs: t0 + (t1 - t0) / 2n, phaseStartNs: phase, periodNs, task }, frames);
+    this.batch.add({ pid: th.pid, tid: th.tid, captureNs: t0 + (t1 - t0) / 2n, phaseStartNs: phase, periodNs, task, threadName: th.info?.name ?? null }, frames);
   }
 
   /** Post the batch (possibly empty) with the high-water mark `hwmNs`: every later read starts after it. */

@@ -10,6 +10,7 @@ import { buildSinks, type Streams } from "./sinks.js";
 import { isAlive } from "./target.js";
 import { Discovery } from "./discovery.js";
 import { MetricsSink } from "../report/metrics.js";
+import { closeFd, pidfdOpen } from "../bpf/index.js";
 import { Watcher, type AttributorFactory } from "./watcher.js";
 
 export async function runWatch(o: WatchOptions, io: Streams, attributors?: AttributorFactory): Promise<Outcome> {
@@ -65,6 +66,7 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
     let reportedDrops = 0;
     const tick = setInterval(() => {
       if (o.stats) sinks.stats(w.statsRecord());
+      for (const pid of w.adoptDescendants()) if (o.verbose) sinks.notice(`following child process ${pid}`);
       const d = w.dropped();
       if (d > reportedDrops) {
         sinks.notice(`${d - reportedDrops} events dropped in the kernel (ring buffer full)`);
@@ -73,7 +75,7 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
     }, 1000);
     cleanups.push(() => clearInterval(tick));
 
-    const outcome = await waitForEnd(o, launched, sinks, cleanups);
+    const outcome = await waitForEnd(o, w, launched, sinks, cleanups);
     if (o.stats) sinks.stats(w.statsRecord()); // the final numbers, read before the maps are freed
     w.stopEvents(); // ends the event stream once what the kernel already produced is delivered
     await consumed;
@@ -104,7 +106,15 @@ function describe(o: WatchOptions): string {
 }
 
 /** Resolves when the session should end: child exit, all targets gone, or a signal. */
-function waitForEnd(o: WatchOptions, launched: Launched | undefined, sinks: ReturnType<typeof buildSinks>, cleanups: Array<() => void>): Promise<Outcome> {
+function tryPidfd(pid: number): number | undefined {
+  try {
+    return pidfdOpen(pid);
+  } catch {
+    return undefined;
+  }
+}
+
+function waitForEnd(o: WatchOptions, watcher: Watcher, launched: Launched | undefined, sinks: ReturnType<typeof buildSinks>, cleanups: Array<() => void>): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -132,6 +142,17 @@ function waitForEnd(o: WatchOptions, launched: Launched | undefined, sinks: Retu
     }
     if (o.discover !== undefined) return; // the host never "exits": only a signal ends discovery
     const alive = new Set(o.pids);
+    // Each target's exit wakes us through a pidfd (Linux 5.3+); the 100 ms /proc poll stays as
+    // the fallback (no pidfd_open, or a pid we cannot open).
+    for (const pid of o.pids) {
+      const fd = tryPidfd(pid);
+      if (fd === undefined) continue;
+      cleanups.push(() => closeFd(fd));
+      watcher.probe.addWakeFd(fd, () => {
+        if (!isAlive(pid) && alive.delete(pid)) sinks.notice(`target ${pid} exited`);
+        if (alive.size === 0) resolve({ kind: "done" });
+      });
+    }
     const poll = setInterval(() => {
       for (const pid of alive) {
         if (!isAlive(pid)) {

@@ -17,7 +17,7 @@ export const stackAttributors: AttributorFactory = async (_probe, cfg, notice) =
       const r = await a.attribute(gap);
       // The original tool reported `source` stripped of indentation; so do we.
       const stacks = r.stacks?.map((s) => ({ ...s, frames: s.frames.map((f) => ({ ...f, source: f.source?.trim() ?? null })) })) ?? null;
-      return { stacks, task: r.task, samples: r.samples, status: r.status };
+      return { stacks, task: r.task, threadName: r.threadName, samples: r.samples, status: r.status };
     },
     close: () => a.close(),
   };

@@ -6,7 +6,7 @@ import { levelFor, type BlockEvent, type StatsRecord, type StacksStatus, type Ta
 import { ThreadNames } from "./target.js";
 import { Containers } from "./container.js";
 import { CauseAccounting } from "../cause/index.js";
-import { seriesFromHistogram } from "../report/gap-series.js";
+import { THREAD_BUCKET_BOUNDS_S } from "../probes/loop-gap/layout.js";
 import type { GapSeries } from "../report/metrics.js";
 
 export interface WatchConfig {
@@ -25,6 +25,7 @@ export interface WatchConfig {
 export interface Attribution {
   stacks: WeightedStack[] | null;
   task: TaskReport | null;
+  threadName?: string | null; // the Python thread name, preferred over the OS name when known
   samples: number;
   status: StacksStatus;
 }
@@ -44,6 +45,7 @@ export class Watcher {
   private eventNumber = 0;
   private readonly names = new ThreadNames();
   private readonly containers = new Containers();
+  private readonly known: Set<number>;
   private lastStats: { atNs: bigint; count: bigint } | undefined;
 
   private constructor(
@@ -51,7 +53,9 @@ export class Watcher {
     private readonly cfg: WatchConfig,
     private readonly attributor: StackAttributor | undefined,
     private readonly causes: CauseAccounting | undefined,
-  ) {}
+  ) {
+    this.known = new Set(cfg.pids);
+  }
 
   static async open(cfg: WatchConfig, attributors?: AttributorFactory, notice: (text: string) => void = () => {}): Promise<Watcher> {
     const events = !cfg.stats || cfg.thresholdMs > 0;
@@ -60,6 +64,7 @@ export class Watcher {
       ...(cfg.tid === undefined ? {} : { tid: cfg.tid }),
       thresholdNs: events ? BigInt(Math.round(cfg.thresholdMs * 1e6)) : null,
       stats: cfg.stats || cfg.histogram === true,
+      threadHistograms: cfg.histogram === true,
     });
     let attributor: StackAttributor | undefined;
     let causes: CauseAccounting | undefined;
@@ -82,6 +87,7 @@ export class Watcher {
   }
 
   addPid(pid: number): void {
+    this.known.add(pid);
     this.probe.addPid(pid);
     this.causes?.addPid(pid);
     this.attributor?.addPid(pid);
@@ -115,7 +121,8 @@ export class Watcher {
       timestampS: Number(gap.endNs - this.startNs) / 1e9,
       pid: gap.pid,
       tid: gap.tid,
-      threadName: this.names.get(gap.pid, gap.tid),
+      // CPython < 3.14 leaves the OS thread name (comm) as the program's: prefer the Python name.
+      threadName: a.threadName ?? this.names.get(gap.pid, gap.tid),
       startNs: gap.startNs,
       endNs: gap.endNs,
       durationMs,
@@ -155,11 +162,31 @@ export class Watcher {
     };
   }
 
-  /** The kernel's gap histogram as metric series (one series over all targets for now). */
+  /** The kernel's per-thread gap buckets as metric series, one per loop thread. */
   gapSeries(): GapSeries[] {
-    const s = this.probe.readStats();
-    const only = this.cfg.pids.length === 1 ? { pid: String(this.cfg.pids[0]) } : {};
-    return [seriesFromHistogram(s.buckets, s.count, s.sumNs, only)];
+    return this.probe.threadStats().map((t) => {
+      let cumulative = 0n;
+      const buckets = THREAD_BUCKET_BOUNDS_S.map((le, i) => {
+        cumulative += t.counts[i] ?? 0n;
+        return { le, count: Number(cumulative) };
+      });
+      const labels = { pid: String(t.pid), tid: String(t.tid), thread: this.names.get(t.pid, t.tid) ?? "" };
+      return { labels, buckets, count: Number(t.count), sumSeconds: Number(t.sumNs) / 1e9 };
+    });
+  }
+
+  /**
+   * Start stacks and causes for processes the kernel began to follow on its own (children of
+   * targets: `sh -c`, uvicorn/gunicorn workers). Cheap; the session calls it once a second.
+   */
+  adoptDescendants(): number[] {
+    const fresh = this.probe.targets().filter((pid) => !this.known.has(pid));
+    for (const pid of fresh) {
+      this.known.add(pid);
+      this.causes?.addPid(pid);
+      this.attributor?.addPid(pid);
+    }
+    return fresh;
   }
 
   dropped(): number {

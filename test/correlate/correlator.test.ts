@@ -6,7 +6,7 @@ import type { SampleFrame, StackSample } from "../../src/sampler/types.js";
 const f = (fn: string, line = 1, file = "/app/x.py"): SampleFrame => ({ function: fn, file, line });
 
 function sample(captureNs: bigint, frames: SampleFrame[], over: Partial<StackSample> = {}): StackSample {
-  return { pid: 100, tid: 100, captureNs, phaseStartNs: 0n, periodNs: 1_000_000n, status: "ok", frames, task: null, ...over };
+  return { pid: 100, tid: 100, captureNs, phaseStartNs: 0n, periodNs: 1_000_000n, status: "ok", frames, task: null, threadName: null, ...over };
 }
 
 const block = (startNs: bigint, endNs: bigint, tid = 100) => ({ pid: 100, tid, startNs, endNs });

@@ -6,7 +6,7 @@ import type { StackSample } from "../../src/sampler/types.js";
 const MS = 1_000_000n;
 
 function sample(captureNs: bigint, phaseStartNs: bigint, fn: string, tid = 7): StackSample {
-  return { pid: 1, tid, captureNs, phaseStartNs, periodNs: MS, status: "ok", frames: [{ function: fn, file: "/a.py", line: 1 }], task: null };
+  return { pid: 1, tid, captureNs, phaseStartNs, periodNs: MS, status: "ok", frames: [{ function: fn, file: "/a.py", line: 1 }], task: null, threadName: null };
 }
 
 test("retention: a run phase is kept retentionNs after it was last sampled, then dropped", () => {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Batch } from "../../src/sampler/batch.js";
 
-const base = { pid: 1, tid: 2, phaseStartNs: 0n, periodNs: 1n, task: null };
+const base = { pid: 1, tid: 2, phaseStartNs: 0n, periodNs: 1n, task: null, threadName: null };
 
 test("a batch interns identical stacks once and marks torn samples with -1", () => {
   const b = new Batch();

@@ -99,6 +99,11 @@ export class CauseAccounting {
     }
   }
 
+  /** Why a cheaper attach path was not taken on this kernel (empty when all is raw tracepoints). */
+  get notes(): readonly string[] {
+    return this.#probe.notes;
+  }
+
   /** Records the kernel could not deliver (ring buffer full). */
   dropped(): bigint {
     return this.#probe.dropped();

@@ -67,6 +67,8 @@ export class RunCauseProbe {
   /** How sched_switch/sched_wakeup are traced: raw tracepoints (≥ 5.18 for prev_state) or perf tracepoints. */
   readonly schedVia: "raw" | "perf";
   readonly #tasks: BpfMap;
+  /** Why a cheaper attach path was not taken (for --verbose / doctor). */
+  readonly notes: readonly string[];
   readonly #targets: BpfMap;
   readonly #threads: BpfMap;
   readonly #stacks: BpfMap;
@@ -78,7 +80,8 @@ export class RunCauseProbe {
   #closed = false;
   readonly #pump: Promise<void>;
 
-  private constructor(p: { maps: RunCauseMaps & { targets: BpfMap; threads: BpfMap; stacks: BpfMap; counters: BpfMap; tasks: BpfMap }; ring: RingBuffer; owned: Closable[]; waiter: FdWaiter; syscalls: WaitSyscall[]; syscallVia: "raw" | "perf"; schedVia: "raw" | "perf" }) {
+  private constructor(p: { maps: RunCauseMaps & { targets: BpfMap; threads: BpfMap; stacks: BpfMap; counters: BpfMap; tasks: BpfMap }; ring: RingBuffer; owned: Closable[]; waiter: FdWaiter; syscalls: WaitSyscall[]; syscallVia: "raw" | "perf"; schedVia: "raw" | "perf"; notes: string[] }) {
+    this.notes = p.notes;
     this.syscallVia = p.syscallVia;
     this.schedVia = p.schedVia;
     this.#tasks = p.maps.tasks;
@@ -129,8 +132,9 @@ export class RunCauseProbe {
         own(link);
       };
       // Scheduler and raw syscalls first, so accounting is live before any phase opens.
-      const schedVia = attachSched(maps, own, c.perfSched === true);
-      const syscallVia = attachSyscalls(maps, c.futexNrs, c.epollNrs ?? [], own, c.perfSyscalls === true);
+      const notes: string[] = [];
+      const schedVia = attachSched(maps, own, c.perfSched === true, notes);
+      const syscallVia = attachSyscalls(maps, c.futexNrs, c.epollNrs ?? [], own, c.perfSyscalls === true, notes);
       for (const s of waits) {
         attach(enters.get(kindKey(s.kind))!, "syscalls", `sys_enter_${s.name}`); // loaded above for every kind
         attach(exit, "syscalls", `sys_exit_${s.name}`);
@@ -142,7 +146,7 @@ export class RunCauseProbe {
         waiter.close();
         throw e;
       }
-      return new RunCauseProbe({ maps, ring: maps.events, owned, waiter, syscalls: waits.map((s) => s.name), syscallVia, schedVia });
+      return new RunCauseProbe({ maps, ring: maps.events, owned, waiter, syscalls: waits.map((s) => s.name), syscallVia, schedVia, notes });
     } catch (e) {
       for (const r of owned.reverse()) r.close();
       throw wrap("open run-cause probe", e);
@@ -266,7 +270,7 @@ export class RunCauseProbe {
 }
 
 /** sched_switch/sched_wakeup: raw tracepoints when the kernel takes them, else perf tracepoints. */
-function attachSched(maps: RunCauseMaps, own: <T extends Closable>(r: T) => T, perfOnly: boolean): "raw" | "perf" {
+function attachSched(maps: RunCauseMaps, own: <T extends Closable>(r: T) => T, perfOnly: boolean, notes: string[]): "raw" | "perf" {
   const loaded: Program[] = [];
   const links: RawTracepointLink[] = [];
   if (!perfOnly) try {
@@ -280,6 +284,7 @@ function attachSched(maps: RunCauseMaps, own: <T extends Closable>(r: T) => T, p
     for (const l of links) l.close();
     for (const p of loaded) p.close();
     if (e instanceof ToolError && e.kind === "permission") throw e;
+    notes.push(`scheduler traced through perf tracepoints: ${e instanceof ToolError ? e.chain() : String(e)}`);
   }
   const sched = schedOffsets();
   const sw = own(Program.load({ name: "rc_switch", instructions: switchProgram(maps, sched) }));
@@ -296,7 +301,7 @@ function attachSched(maps: RunCauseMaps, own: <T extends Closable>(r: T) => T, p
  * raw_syscalls sys_enter/sys_exit: raw tracepoints when the kernel takes them (cheap: no perf
  * record per syscall), else the perf tracepoints with offsets from tracefs.
  */
-function attachSyscalls(maps: RunCauseMaps, futexNrs: readonly number[], skip: readonly number[], own: <T extends Closable>(r: T) => T, perfOnly: boolean): "raw" | "perf" {
+function attachSyscalls(maps: RunCauseMaps, futexNrs: readonly number[], skip: readonly number[], own: <T extends Closable>(r: T) => T, perfOnly: boolean, notes: string[]): "raw" | "perf" {
   const loaded: Program[] = [];
   const links: RawTracepointLink[] = [];
   if (!perfOnly) try {
@@ -311,6 +316,7 @@ function attachSyscalls(maps: RunCauseMaps, futexNrs: readonly number[], skip: r
     for (const l of links) l.close();
     for (const p of loaded) p.close();
     if (e instanceof ToolError && e.kind === "permission") throw e;
+    notes.push(`raw_syscalls traced through perf tracepoints: ${e instanceof ToolError ? e.chain() : String(e)}`);
   }
   const offsets = rawSyscallOffsets();
   const enter = own(Program.load({ name: "rc_sys_enter", instructions: sysEnterProgram(maps, offsets, skip) }));

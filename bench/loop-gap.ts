@@ -172,6 +172,9 @@ async function startup(): Promise<void> {
   await target.ready();
   const nodeBare: number[] = [];
   const cliVersion: number[] = [];
+  const importBpf: number[] = [];
+  const importSession: number[] = [];
+  const importOnly = (mod: string) => ["--input-type=module", "-e", `await import(${JSON.stringify(new URL(mod, import.meta.url).href)})`];
   const armedNoStacks: number[] = [];
   const armedStacks: number[] = [];
   const openMs: number[] = [];
@@ -184,6 +187,8 @@ async function startup(): Promise<void> {
   for (let i = 0; i < reps; i++) {
     nodeBare.push(await exitTime(["-e", "0"]));
     cliVersion.push(await exitTime([CLI, "--version"]));
+    importBpf.push(await exitTime(importOnly("../src/bpf/index.js")));
+    importSession.push(await exitTime(importOnly("../src/session/run.js")));
     for (const [args, into] of [[["--no-stacks"], armedNoStacks], [[], armedStacks]] as const) {
       const { cli, armedMs } = await startCli([...args, String(target.pid)]);
       into.push(armedMs);
@@ -201,7 +206,9 @@ async function startup(): Promise<void> {
   console.log(
     table(["step", "ms median [min … max]"], [
       ["spawn → `node -e 0` exited (node startup)", spread(nodeBare, 1)],
-      ["spawn → `blocksnoop --version` exited (node + CLI modules loaded)", spread(cliVersion, 1)],
+      ["spawn → `blocksnoop --version` exited (node + option parsing)", spread(cliVersion, 1)],
+      ["spawn → exit after importing src/bpf (node + koffi + FFI bindings)", spread(importBpf, 1)],
+      ["spawn → exit after importing src/session/run.js (every module of a watch session)", spread(importSession, 1)],
       ["in-process LoopGapProbe.open() (maps, 3 programs, 14 tracepoint links)", spread(openMs, 1)],
       ["in-process LoopGapProbe.close() + whenClosed()", spread(closeMs, 1)],
       ["spawn → `watching pid` (blocksnoop --no-stacks PID)", spread(armedNoStacks, 1)],

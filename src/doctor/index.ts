@@ -7,7 +7,7 @@ import { archCheck, kernelCheck, lockdownCheck, pidNamespaceCheck, userNamespace
 import { loadNative } from "./native.js";
 import { capabilityChecks, ownCaps, sysctlChecks } from "./privileges.js";
 import { renderJson, renderText } from "./render.js";
-import { locateTracefs, waitTracepointsCheck } from "./tracefs.js";
+import { liveTracefs, locateTracefs, waitTracepointsCheck } from "./tracefs.js";
 import { targetChecks } from "./target.js";
 
 export type { Check, Status } from "./check.js";
@@ -28,7 +28,7 @@ export async function systemChecks(): Promise<Check[]> {
   const caps = ownCaps();
   const { check: ffi, native } = await loadNative();
   const bpf = native === undefined ? undefined : native.bpf.bpfChecks();
-  const tracefs = locateTracefs(caps !== undefined && hasCap(caps, "SYS_ADMIN"));
+  const tracefs = locateTracefs(caps !== undefined && hasCap(caps, "SYS_ADMIN"), liveTracefs(native?.tracefs.tracefsRoot));
   const notChecked = (id: string): Check => warn(id, "not checked: the FFI did not load", "see the ffi check");
   return [
     ...guard("kernel", () => kernelCheck()),

@@ -7,13 +7,14 @@ export interface Native {
   readonly bpf: typeof import("./bpf.js");
   readonly attach: typeof import("./attach.js");
   readonly reader: typeof import("./target-memory.js");
+  readonly tracefs: typeof import("../bpf/tracefs.js"); // tracefsRoot(): finds or mounts, as blocksnoop does
 }
 
 export async function loadNative(): Promise<{ check: Check; native: Native | undefined }> {
   const platform = `${process.platform}-${process.arch}`;
   try {
-    const [bpf, attach, reader] = await Promise.all([import("./bpf.js"), import("./attach.js"), import("./target-memory.js")]);
-    return { check: ok("ffi", `koffi's prebuilt native module loaded (${platform})`), native: { bpf, attach, reader } };
+    const [bpf, attach, reader, tracefs] = await Promise.all([import("./bpf.js"), import("./attach.js"), import("./target-memory.js"), import("../bpf/tracefs.js")]);
+    return { check: ok("ffi", `koffi's prebuilt native module loaded (${platform})`), native: { bpf, attach, reader, tracefs } };
   } catch (e) {
     return {
       check: fail(

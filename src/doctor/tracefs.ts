@@ -1,10 +1,10 @@
 // tracefs: where it is (or that blocksnoop will mount it), and which wait-syscall tracepoints exist.
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-// bpf/tracefs.ts is plain file handling: importing it does not load the FFI (koffi).
-import { tracefsFromMountinfo, tracefsRoot } from "../bpf/tracefs.js";
+// Neither import loads the FFI (koffi): the doctor must run without its native module.
+import { tracefsFromMountinfo } from "../bpf/tracefs-find.js";
 import { isToolError } from "../errors.js";
-import { WAIT_SYSCALLS } from "../probes/loop-gap/syscalls.js";
+import { WAIT_SYSCALLS } from "../probes/loop-gap/wait-syscalls.js";
 import { fail, ok, warn, type Check } from "./check.js";
 import { readText } from "./procfs.js";
 
@@ -42,8 +42,15 @@ const LIVE: TracefsEnv = {
   },
   readable,
   exists: existsSync,
-  mount: tracefsRoot, // the toolkit's own lookup: mounts at /sys/kernel/tracing when needed
+  mount: () => {
+    throw new Error("mounting needs the FFI, which did not load");
+  },
 };
+
+/** The live environment, mounting with the toolkit's own lookup once the FFI has loaded. */
+export function liveTracefs(mount: (() => string) | undefined): TracefsEnv {
+  return mount === undefined ? LIVE : { ...LIVE, mount };
+}
 
 /** Find tracefs; mount it (as blocksnoop itself does at start) only when allowed to (`mayMount`). */
 export function locateTracefs(mayMount: boolean, env: TracefsEnv = LIVE): TracefsResult {

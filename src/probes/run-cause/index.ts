@@ -3,7 +3,7 @@
 // either can be loaded alone; user space joins their events (see src/cause/join.ts).
 import { existsSync } from "node:fs";
 import { ToolError, wrap } from "../../errors.js";
-import { BpfMap, arrayMap, hashMap, u32Key } from "../../bpf/map.js";
+import { BpfMap, MmapArray, arrayMap, hashMap, u32Key } from "../../bpf/map.js";
 import { MapType } from "../../bpf/sys/index.js";
 import { Program } from "../../bpf/program.js";
 import { TracepointLink } from "../../bpf/link.js";
@@ -15,7 +15,7 @@ import { PROG_TYPE_RAW_TRACEPOINT, RAW_SYS_ENTER_ID, RawTracepointLink } from ".
 import { kindKey, traceableWaitSyscalls, type WaitSyscall } from "../loop-gap/syscalls.js";
 import { COUNTERS, RECORD, THREAD, decodeRecord, type RunRecord } from "./layout.js";
 import {
-  enterProgram, exitProgram, rawSwitchProgram, rawWakeupProgram, switchProgram, sysEnterProgram, sysExitProgram, wakeupProgram,
+  FILTER_BYTES, enterProgram, exitProgram, rawSwitchProgram, rawWakeupProgram, switchProgram, sysEnterProgram, sysExitProgram, wakeupProgram,
   type RawSyscallOffsets, type RunCauseMaps, type SchedOffsets,
 } from "./program.js";
 
@@ -67,6 +67,7 @@ export class RunCauseProbe {
   /** How sched_switch/sched_wakeup are traced: raw tracepoints (≥ 5.18 for prev_state) or perf tracepoints. */
   readonly schedVia: "raw" | "perf";
   readonly #tasks: BpfMap;
+  readonly #pidBits: MmapArray;
   /** Why a cheaper attach path was not taken (for --verbose / doctor). */
   readonly notes: readonly string[];
   readonly #targets: BpfMap;
@@ -80,11 +81,12 @@ export class RunCauseProbe {
   #closed = false;
   readonly #pump: Promise<void>;
 
-  private constructor(p: { maps: RunCauseMaps & { targets: BpfMap; threads: BpfMap; stacks: BpfMap; counters: BpfMap; tasks: BpfMap }; ring: RingBuffer; owned: Closable[]; waiter: FdWaiter; syscalls: WaitSyscall[]; syscallVia: "raw" | "perf"; schedVia: "raw" | "perf"; notes: string[] }) {
+  private constructor(p: { maps: RunCauseMaps & { targets: BpfMap; threads: BpfMap; stacks: BpfMap; counters: BpfMap; tasks: BpfMap; pidBits: MmapArray }; ring: RingBuffer; owned: Closable[]; waiter: FdWaiter; syscalls: WaitSyscall[]; syscallVia: "raw" | "perf"; schedVia: "raw" | "perf"; notes: string[] }) {
     this.notes = p.notes;
     this.syscallVia = p.syscallVia;
     this.schedVia = p.schedVia;
     this.#tasks = p.maps.tasks;
+    this.#pidBits = p.maps.pidBits;
     this.#targets = p.maps.targets;
     this.#threads = p.maps.threads;
     this.#stacks = p.maps.stacks;
@@ -115,7 +117,11 @@ export class RunCauseProbe {
         counters: own(arrayMap("rc_counters", COUNTERS.size, 1)),
         events: own(new RingBuffer("rc_events", c.ringBufferBytes ?? DEFAULT_RING_BYTES)),
         tasks: own(new BpfMap({ type: MapType.Hash, name: "rc_tasks", keySize: 8, valueSize: 4, maxEntries: MAX_THREADS })),
+        pidBits: own(new MmapArray("rc_pidbits", FILTER_BYTES, 1)),
+        taskBits: own(arrayMap("rc_taskbits", FILTER_BYTES, 1)),
       };
+      const pidBits = new Uint8Array(maps.pidBits.view, 0, FILTER_BYTES);
+      for (const pid of c.pids) pidBits[pid & (FILTER_BYTES - 1)] = 1;
       for (const pid of c.pids) maps.targets.update(u32Key(pid), u32Key(1));
 
       const load = (name: string, instructions: Parameters<typeof Program.load>[0]["instructions"]) => own(Program.load({ name, instructions }));
@@ -161,6 +167,7 @@ export class RunCauseProbe {
 
   addPid(pid: number): void {
     this.#live("add pid");
+    new Uint8Array(this.#pidBits.view, 0, FILTER_BYTES)[pid & (FILTER_BYTES - 1)] = 1; // before the map: no miss in between
     this.#targets.update(u32Key(pid), u32Key(1));
   }
 

@@ -34,6 +34,31 @@ export interface RunCauseMaps {
   readonly events: MapRef; // RINGBUF
   readonly counters: MapRef; // ARRAY[1] COUNTERS
   readonly tasks: MapRef; // HASH u64 task_struct address → u32 tid (raw sched tracepoints)
+  readonly pidBits: MapRef; // mmapable ARRAY[1] of FILTER_BYTES: byte [tgid & mask] set for targets (user space)
+  readonly taskBits: MapRef; // ARRAY[1] of FILTER_BYTES: byte [(task >> 6) & mask] set for loop threads (kernel)
+}
+
+/**
+ * Prefilters for the programs that run on every syscall and context switch of the system: one
+ * byte read from a map value (no helper call, no hashing) rules out almost every unrelated task
+ * before the hash lookup. A collision only costs that lookup.
+ */
+export const FILTER_BYTES = 1 << 16;
+const FILTER_MASK = FILTER_BYTES - 1;
+/** task_struct addresses are at least cache-line aligned: drop the low bits that never vary. */
+const TASK_SHIFT = 6;
+
+/** After get_current_pid_tgid (r0): jump to `miss` unless byte [tgid & mask] is set. Keeps r0; clobbers r1, r2. */
+function pidFilter(maps: RunCauseMaps, miss: string): Instruction[] {
+  return [
+    mov64Reg(R1, R0), rsh64Imm(R1, 32), and64Imm(R1, FILTER_MASK),
+    ldMapValue(R2, maps.pidBits, 0), add64Reg(R2, R1), ldx(Size.B, R1, R2, 0), jeqImm(R1, 0, miss),
+  ];
+}
+
+/** r2 = &taskBits[(task in r1 >> 6) & mask]. Clobbers r2, r3. */
+function taskBit(maps: RunCauseMaps): Instruction[] {
+  return [mov64Reg(R3, R1), rsh64Imm(R3, TASK_SHIFT), and64Imm(R3, FILTER_MASK), ldMapValue(R2, maps.taskBits, 0), add64Reg(R2, R3)];
 }
 
 /** Context offsets read from tracefs `format` files. */
@@ -218,7 +243,7 @@ export function sysEnterProgram(maps: RunCauseMaps, o: RawSyscallOffsets, skipNr
   return [
     ldxDW(R6, R1, o.enterId),
     ...skipNrs.map((nr) => jeqImm(R6, nr, "out")),
-    call(Helper.GetCurrentPidTgid), stxW(R10, -4, R0),
+    call(Helper.GetCurrentPidTgid), ...pidFilter(maps, "out"), stxW(R10, -4, R0),
     ...lookupThread(maps),
     jeqImm(R0, 0, "out"),
     mov64Reg(R7, R0),
@@ -253,7 +278,7 @@ export function sysExitProgram(maps: RunCauseMaps, o: RawSyscallOffsets, futexNr
   }
   return [
     ...(o.exitId === null ? [] : [ldxDW(R6, R1, o.exitId), ...skipNrs.map((nr) => jeqImm(R6, nr, "out"))]),
-    call(Helper.GetCurrentPidTgid), stxW(R10, -4, R0),
+    call(Helper.GetCurrentPidTgid), ...pidFilter(maps, "out"), stxW(R10, -4, R0),
     ...lookupThread(maps),
     jeqImm(R0, 0, "out"),
     mov64Reg(R7, R0),
@@ -309,6 +334,7 @@ function switchIn(): Instruction[] {
 function threadByTask(maps: RunCauseMaps): Instruction[] {
   return [
     stxDW(R10, -16, R1),
+    ...taskBit(maps), ldx(Size.B, R2, R2, 0), jeqImm(R2, 0, "out"),
     ldMapFd(R1, maps.tasks), mov64Reg(R2, R10), add64Imm(R2, -16), call(Helper.MapLookupElem),
     jeqImm(R0, 0, "out"),
     ldxW(R1, R0, 0), stxW(R10, -4, R1),
@@ -324,7 +350,7 @@ export function rawSwitchProgram(maps: RunCauseMaps): Instruction[] {
     mov64Reg(R6, R1),
     call(Helper.KtimeGetNs), mov64Reg(R9, R0),
     // prev is current: threads[tid] in a phase and on CPU
-    call(Helper.GetCurrentPidTgid), stxW(R10, -4, R0),
+    call(Helper.GetCurrentPidTgid), ...pidFilter(maps, "next"), stxW(R10, -4, R0),
     ...lookupThread(maps),
     jeqImm(R0, 0, "next"),
     mov64Reg(R7, R0),
@@ -335,6 +361,7 @@ export function rawSwitchProgram(maps: RunCauseMaps): Instruction[] {
     // learn the thread's task pointer once: tasks[prev] = tid (key at fp-16, tid still at fp-4)
     ldxDW(R1, R6, RAW_SWITCH.prev), ldxDW(R2, R7, THREAD.task), jeqReg(R1, R2, "known"),
     stxDW(R7, THREAD.task, R1), stxDW(R10, -16, R1),
+    ...taskBit(maps), st(Size.B, R2, 0, 1),
     ldMapFd(R1, maps.tasks), mov64Reg(R2, R10), add64Imm(R2, -16), mov64Reg(R3, R10), add64Imm(R3, -4), mov64Imm(R4, 0),
     call(Helper.MapUpdateElem),
     label("known"),

@@ -8,7 +8,7 @@ import {
 } from "../../../src/probes/run-cause/program.js";
 
 const fake = (fd: number): MapRef => ({ fd, name: `m${fd}` });
-const maps: RunCauseMaps = { targets: fake(3), threads: fake(4), zero: fake(5), stacks: fake(6), events: fake(7), counters: fake(8), tasks: fake(9) };
+const maps: RunCauseMaps = { targets: fake(3), threads: fake(4), zero: fake(5), stacks: fake(6), events: fake(7), counters: fake(8), tasks: fake(9), pidBits: fake(10), taskBits: fake(11) };
 const sched = { prevPid: 24, prevState: 32, prevStateSize: 8 as const, nextPid: 56, wakeupPid: 24 };
 const raw = { enterId: 8, exitId: 8 };
 

@@ -2,8 +2,9 @@
 // blocksnoop arms its probes, and how much memory it takes. Prints tables; asserts nothing.
 //
 //   node dist/bench/loop-gap.js [--rounds 5] [--seconds 1] [--only throughput,stats,startup,rss]
-//                               [--configs none,floor,probe,no-stacks,stacks]   (throughput; "probe"
-//                               = LoopGapProbe opened in this process, no CLI: the kernel side alone)
+//                               [--configs none,floor,probe,detect,no-stacks,stacks]   (throughput;
+//                               "probe" = LoopGapProbe opened in this process, no CLI; "detect" =
+//                               blocksnoop --no-stacks --no-cause: detection alone)
 import { LoopGapProbe } from "../src/probes/loop-gap/index.js";
 import { FloorProbe } from "./lib/floor.js";
 import { startCli, stopCli, CpuMeter, programsStillLoaded } from "./lib/cli.js";
@@ -18,10 +19,12 @@ const floorIds: number[] = [];
 // ---------------------------------------------------------------------------------------------
 // 1. Throughput of a busy healthy loop: no tool / the floor / blocksnoop (--no-stacks, stacks)
 // "probe": LoopGapProbe opened inside this process (no CLI process): the kernel-side cost alone.
-const ALL_CONFIGS = ["none", "floor", "probe", "blocksnoop --no-stacks", "blocksnoop"] as const;
+// "--no-stacks --no-cause": detection alone (the default also accounts why each block happened,
+// with programs on raw_syscalls and sched_switch/sched_wakeup: every syscall of the machine pays).
+const ALL_CONFIGS = ["none", "floor", "probe", "blocksnoop --no-stacks --no-cause", "blocksnoop --no-stacks", "blocksnoop"] as const;
 type Config = (typeof ALL_CONFIGS)[number];
-const CONFIG_FLAG: Record<string, Config> = { none: "none", floor: "floor", probe: "probe", "no-stacks": "blocksnoop --no-stacks", stacks: "blocksnoop" };
-const CONFIGS: readonly Config[] = flag("configs", "none,floor,no-stacks,stacks")
+const CONFIG_FLAG: Record<string, Config> = { none: "none", floor: "floor", probe: "probe", detect: "blocksnoop --no-stacks --no-cause", "no-stacks": "blocksnoop --no-stacks", stacks: "blocksnoop" };
+const CONFIGS: readonly Config[] = flag("configs", "none,floor,detect,no-stacks,stacks")
   .split(",")
   .map((c) => {
     const k = CONFIG_FLAG[c];
@@ -52,7 +55,7 @@ async function measure(target: BusyTarget, config: Config): Promise<{ r: BusyRes
       await probe.whenClosed();
     }
   }
-  const { cli } = await startCli([...(config === "blocksnoop" ? [] : ["--no-stacks"]), String(target.pid)]);
+  const { cli } = await startCli([...config.split(" ").slice(1), String(target.pid)]);
   await sleep(300); // let the tool finish starting (JIT, worker) so it does not compete for a core
   try {
     return { r: await target.run(SECONDS) };

@@ -50,3 +50,23 @@ test("the tid filter is compiled in only when asked", () => {
   assert.ok(jne32(marshal(exitProgram(maps, 4321)), 4321));
   assert.ok(!jne32(marshal(exitProgram(maps, undefined)), 4321));
 });
+
+test("system-wide programs read the one-byte prefilter before any hash lookup", () => {
+  /** Slot index of the first LD_IMM64 of map `fd` with src_reg `src`, and of the first map lookup call. */
+  const first = (code: Buffer, fd: number, src: number) => {
+    let ld = -1;
+    let lookup = -1;
+    for (let at = 0; at < code.length; at += 8) {
+      if (ld < 0 && code[at] === 0x18 && (code[at + 1] ?? 0) >> 4 === src && code.readInt32LE(at + 4) === fd) ld = at / 8;
+      if (lookup < 0 && code[at] === 0x85 && code.readInt32LE(at + 4) === Helper.MapLookupElem) lookup = at / 8;
+    }
+    return { ld, lookup };
+  };
+  const raw = { enterId: 8, exitId: null };
+  for (const p of [sysEnterProgram(maps, raw), sysExitProgram(maps, raw, [202]), rawSwitchProgram(maps)]) {
+    const { ld, lookup } = first(marshal(p), 10, 2); // pidBits, BPF_PSEUDO_MAP_VALUE
+    assert.ok(ld >= 0 && ld < lookup);
+  }
+  const { ld, lookup } = first(marshal(rawWakeupProgram(maps)), 11, 2); // taskBits
+  assert.ok(ld >= 0 && ld < lookup);
+});

@@ -180,6 +180,7 @@ async function startup(): Promise<void> {
   const importOnly = (mod: string) => ["--input-type=module", "-e", `await import(${JSON.stringify(new URL(mod, import.meta.url).href)})`];
   const armedNoStacks: number[] = [];
   const armedStacks: number[] = [];
+  const firstStats: number[] = [];
   const openMs: number[] = [];
   const closeMs: number[] = [];
   const exitTime = async (args: string[]) => {
@@ -195,6 +196,13 @@ async function startup(): Promise<void> {
     for (const [args, into] of [[["--no-stacks"], armedNoStacks], [[], armedStacks]] as const) {
       const { cli, armedMs } = await startCli([...args, String(target.pid)]);
       into.push(armedMs);
+      await stopCli(cli);
+    }
+    {
+      // the quoted original took 1.3 s to its first stats line
+      const { cli } = await startCli(["--stats", "--json", String(target.pid)]);
+      const at = await cli.waitFor(/"count"/, 10_000, "stdout");
+      firstStats.push(Number(at - cli.spawnedAtNs) / 1e6);
       await stopCli(cli);
     }
     const t0 = process.hrtime.bigint();
@@ -216,6 +224,7 @@ async function startup(): Promise<void> {
       ["in-process LoopGapProbe.close() + whenClosed()", spread(closeMs, 1)],
       ["spawn → `watching pid` (blocksnoop --no-stacks PID)", spread(armedNoStacks, 1)],
       ["spawn → `watching pid` (blocksnoop PID, stacks: sampler worker started)", spread(armedStacks, 1)],
+      ["spawn → first record of `blocksnoop --stats --json PID` (stdout)", spread(firstStats, 1)],
     ]),
   );
 }

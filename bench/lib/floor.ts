@@ -2,7 +2,7 @@
 // (sys_enter_* and sys_exit_* of every wait syscall this kernel has). It only counts — one
 // atomic add into an array — so whatever it costs is the price of enabling those syscall
 // tracepoints at all, which no tracepoint-based tool can go below.
-import { asm, arrayMap, Program, TracepointLink, programIds, type BpfMap } from "../../src/bpf/index.js";
+import { asm, arrayMap, Program, TracepointLink, type BpfMap } from "../../src/bpf/index.js";
 import { traceableWaitSyscalls } from "../../src/probes/loop-gap/syscalls.js";
 
 const { ldMapValue, mov64Imm, atomicAdd, exit, R0, R1, R2, Size } = asm;
@@ -66,9 +66,4 @@ export class FloorProbe {
     for (const p of this.#programs) p.close();
     this.#map.close();
   }
-}
-
-/** Program ids loaded now whose name starts with one of ours (for the leak check at the end). */
-export function loadedProgramCount(): number {
-  return programIds().length;
 }

@@ -79,8 +79,9 @@ export class Correlator {
 
   /** Stacks are not available for `pid` (or for every process): say why once per block. */
   markUnavailable(pid: number | "all", reason: string): void {
+    // Samples already taken stay: a block that ended before the reader failed (e.g. the target
+    // exiting) still gets its stacks; retention drops them in time.
     this.unavailable.set(pid, reason);
-    if (pid !== "all") this.store.dropPid(pid);
     for (const p of [...this.pending]) if (pid === "all" || p.block.pid === pid) this.finish(p, true);
   }
 
@@ -97,11 +98,12 @@ export class Correlator {
 
   /** The block's attribution from the samples present now (pure; no waiting, nothing dropped). */
   correlate(block: BlockWindow, complete = true): Attribution {
+    const inWindow = this.store.window(block.pid, block.tid, block.startNs, block.endNs);
     const reason = this.unavailableReason(block.pid);
-    if (reason !== undefined) {
+    if (reason !== undefined && inWindow.length === 0) {
       return { stacks: null, task: null, threadName: null, samples: 0, status: { kind: "unavailable", reason }, torn: 0, complete };
     }
-    const g = groupSamples(block.pid, this.store.window(block.pid, block.tid, block.startNs, block.endNs), this.opts.sourceLine);
+    const g = groupSamples(block.pid, inWindow, this.opts.sourceLine);
     return { stacks: g.stacks, task: g.task, threadName: g.threadName, samples: g.samples, status: { kind: "ok" }, torn: g.torn, complete };
   }
 

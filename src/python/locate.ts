@@ -120,7 +120,11 @@ export function locateInterpreter(pid: number, maps: Mapping[] = readTargetMaps(
     .map((c) => /\/(?:lib)?python([23])\.(\d+)/.exec(c.path))
     .find((m) => m !== null);
   if (named !== undefined && named !== null) {
-    throw new ToolError("unsupported-python", `Python ${named[1]}.${named[2]} is not supported (supported: 3.8–3.14)`);
+    const [major, minor] = [Number(named[1]), Number(named[2])];
+    if (major < 3 || minor < 8) throw new ToolError("unsupported-python", `Python ${major}.${minor} is not supported (supported: 3.8–3.14)`);
+    // A 3.8+ executable without _PyRuntime anywhere yet: a shared-libpython build whose library
+    // the dynamic loader has not mapped yet (a process just launched). Not a verdict: retry.
+    throw new ToolError("not-python", `process ${pid} runs ${named[0].slice(1)} but its runtime is not mapped yet (still starting?)`);
   }
   throw new ToolError("not-python", `process ${pid} is not a CPython process: no _PyRuntime in ${tried.join(", ") || "any mapped file"}`);
 }

@@ -2,7 +2,7 @@
 // the tool's main loop. Each tick: look up every loop thread's run-phase start in the kernel map;
 // read the stack of those whose phase is older than the gate; post samples in batches with the
 // high-water mark; sleep in Atomics.wait until the next thing is due (or the main thread wakes us).
-import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import type { TaskReport } from "../report/model.js";
@@ -40,6 +40,17 @@ interface Tracked {
 const ASYNCIO_EVERY = 16;
 
 const now = (): bigint => process.hrtime.bigint();
+
+/** Gone, or a zombie (state Z/X in /proc/PID/stat: exited, not reaped yet). */
+function hasExited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.charAt(stat.lastIndexOf(")") + 2);
+    return state === "Z" || state === "X";
+  } catch {
+    return true;
+  }
+}
 
 function post(m: FromWorker): void {
   parentPort?.postMessage(m);
@@ -193,7 +204,9 @@ class SamplerLoop {
       } catch (e) {
         this.counters.errors++;
         th.last = null;
-        if (!existsSync(`/proc/${th.pid}`)) this.targets.close(th.pid); // exited: the session says so, not us
+        // Exited (a zombie has no memory left to read: ESRCH until it is reaped): the session
+        // says so, not us, and blocks that ended before keep their samples.
+        if (hasExited(th.pid)) this.targets.close(th.pid);
         else if (++st.errors >= MAX_CONSECUTIVE_ERRORS) this.targets.giveUp(th.pid, `read stacks: ${describe(e)}`);
         return;
       } finally {

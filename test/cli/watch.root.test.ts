@@ -118,14 +118,13 @@ test("--stats --json: one record per second, the last one with exact count/max",
 
 test("SIGINT in attach mode: summary, exit 0, no BPF program left loaded", async (t) => {
   if (!requireRoot(t)) return;
-  const before = new Set(programIds());
   const dir = tmpdir();
   const target = new Running(py("3.11.7"), [app, path.join(dir, "truth"), path.join(dir, "never"), "0"]);
   const tool = new Running(process.execPath, [cliPath, String(target.pid)]);
   try {
     await tool.waitFor(/watching pid/);
-    // Other processes may load programs meanwhile: follow exactly the ones that appeared now.
-    const ours = programIds().filter((id) => !before.has(id));
+    // The tool's own programs, from its fd table (other processes may load programs meanwhile).
+    const ours = programsOf(tool.pid);
     assert.ok(ours.length >= 2, "programs are loaded while watching");
     tool.kill("SIGINT");
     const end = await tool.exited;
@@ -139,6 +138,20 @@ test("SIGINT in attach mode: summary, exit 0, no BPF program left loaded", async
     fs.rmSync(dir, { recursive: true });
   }
 });
+
+/** BPF program ids a process holds open: the `prog_id:` lines of its /proc/PID/fdinfo files. */
+function programsOf(pid: number): number[] {
+  const ids: number[] = [];
+  for (const fd of fs.readdirSync(`/proc/${pid}/fdinfo`)) {
+    try {
+      const m = /^prog_id:\s*(\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, "utf8"));
+      if (m?.[1] !== undefined) ids.push(Number(m[1]));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return ids;
+}
 
 test("a Node.js loop blocked by synchronous work is reported (libuv waits in epoll_pwait)", (t) => {
   if (!requireRoot(t)) return;

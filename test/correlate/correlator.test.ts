@@ -164,3 +164,14 @@ test("weights count each sample for its period: a back-off in a long block keeps
     ["first", 100, 0.2],
   ]);
 });
+
+test("a pid that becomes unreadable later keeps the stacks of blocks that ended before", async () => {
+  const c = new Correlator();
+  c.ingest([sample(15n, [f("early")])], 100n);
+  c.markUnavailable(100, "read stacks: process is gone");
+  const a = await c.attribute(block(10n, 20n));
+  assert.equal(a.status.kind, "ok");
+  assert.equal(a.stacks?.[0]?.frames[0]?.function, "early");
+  const b = await c.attribute(block(30n, 40n));
+  assert.equal(b.status.kind, "unavailable");
+});

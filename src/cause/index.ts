@@ -33,6 +33,17 @@ export const GIL_POLL_MS = 5;
 /** How often exited threads are dropped from the kernel's per-thread map. */
 export const PRUNE_MS = 5000;
 
+/**
+ * The stack is taken inside our own sched_switch program: drop the frames of the tracing
+ * machinery above the scheduler (bpf_prog_…, bpf_trace_run*, __traceiter_* / __bpf_trace_*), so
+ * the stack starts where the thread went to sleep (__schedule). Linux 6.18 names.
+ */
+export function trimTracing(frames: readonly string[]): string[] {
+  let i = 0;
+  while (i < frames.length && /^(bpf_prog_|bpf_trace_run|__traceiter_|__bpf_trace_|trace_call_bpf|perf_trace_)/.test(frames[i] ?? "")) i++;
+  return frames.slice(i);
+}
+
 export class CauseAccounting {
   readonly #probe: RunCauseProbe;
   readonly #arch: Arch;
@@ -141,7 +152,7 @@ export class CauseAccounting {
       const ips = this.#probe.kernelStack(r.longestOffStackid);
       if (ips !== undefined) {
         const syms = loadKallsyms();
-        stack = ips.map((ip) => syms.describe(ip));
+        stack = trimTracing(ips.map((ip) => syms.describe(ip)));
       }
     }
     const futexMs = Number(r.futexNs) / 1e6;

@@ -85,7 +85,8 @@ function parseRegex(v: string): RegExp {
 export function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
   const port = Number(m?.[3]);
-  if (m === null || !Number.isInteger(port) || port < 1 || port > 65535) throw usage(`--metrics must be HOST:PORT (e.g. 127.0.0.1:9464), got '${v}'`);
+  // Port 0: the kernel picks one; the session prints the address it got.
+  if (m === null || !Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--metrics must be HOST:PORT (e.g. 127.0.0.1:9464), got '${v}'`);
   const host = m[1] ?? m[2] ?? "";
   return { host: host === "" ? "0.0.0.0" : host, port };
 }

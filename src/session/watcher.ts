@@ -55,6 +55,9 @@ export class Watcher {
     private readonly causes: CauseAccounting | undefined,
   ) {
     this.known = new Set(cfg.pids);
+    // Read when a process is first seen: a short-lived target may be gone by its first event
+    // (attribution waits for late samples), and with it /proc/PID/cgroup.
+    for (const pid of cfg.pids) this.containers.get(pid);
   }
 
   static async open(cfg: WatchConfig, attributors?: AttributorFactory, notice: (text: string) => void = () => {}): Promise<Watcher> {
@@ -88,6 +91,7 @@ export class Watcher {
 
   addPid(pid: number): void {
     this.known.add(pid);
+    this.containers.get(pid);
     this.probe.addPid(pid);
     this.causes?.addPid(pid);
     this.attributor?.addPid(pid);
@@ -183,6 +187,7 @@ export class Watcher {
     const fresh = this.probe.targets().filter((pid) => !this.known.has(pid));
     for (const pid of fresh) {
       this.known.add(pid);
+      this.containers.get(pid);
       this.causes?.addPid(pid);
       this.attributor?.addPid(pid);
     }

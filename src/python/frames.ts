@@ -5,7 +5,7 @@
 import { i32, lowBits, ptrn, ptrnMasked, u64 } from "./bytes.js";
 import type { PythonLayout } from "./layout/types.js";
 import type { AddressSpace } from "./maps.js";
-import { type ProcessMemory, TornRead } from "./memory/types.js";
+import { type ProcessMemory, readVecInto, TornRead } from "./memory/types.js";
 
 export const MAX_FRAMES = 2048;
 const MAX_CHUNK = 1 << 20;
@@ -29,6 +29,22 @@ interface Chunks {
   loaded: number;
 }
 
+/**
+ * 3.8–3.10: where one thread's heap frames were on its last walk, as the iovecs that fetch them
+ * (with the thread state in front) into the walker's `vec`. Rebuilt only when that walk found
+ * a different chain; a steady stack reuses it read after read (no allocation).
+ */
+interface LegacyPlan {
+  key: number[]; // the last walk's frame addresses, in walk order
+  addrs: number[]; // iovecs: [0] the thread state, then merged frame ranges
+  lens: number[];
+  total: number; // bytes of all iovecs, back to back in vec
+  slot: Map<number, number>; // frame address → index into off/end
+  off: number[]; // the frame's offset in vec
+  end: number[]; // end of its range in vec: usable iff the read transferred that far
+}
+const LEGACY_PLAN_FRAMES = 120; // + the thread state: within one readVecInto (128 iovecs)
+
 export class FrameWalker {
   private readonly mem: ProcessMemory;
   private readonly layout: PythonLayout;
@@ -46,6 +62,18 @@ export class FrameWalker {
   private primed: { ts: Uint8Array; chunk: bigint; bytes: Uint8Array } | null = null;
   private primedTop: { ts: Uint8Array; at: bigint; word: Uint8Array } | null = null; // 3.11/3.12 cframe->current_frame
   private lastTopAt = 0n;
+  // 3.8–3.10 hot path: one plan per thread state, one reused buffer, nothing allocated per read
+  private readonly legacyPlans = new Map<bigint, LegacyPlan>();
+  private vec = new Uint8Array(16 * 1024);
+  private lp: LegacyPlan | null = null; // plan whose frames are in vec for the current walk
+  private lpUpTo = 0; // bytes of vec that read transferred
+  private primedTs: Uint8Array | null = null; // the thread state readThread read with them
+  private primedPlan: LegacyPlan | null = null;
+  private primedUpTo = 0;
+  private readonly seen = new Set<number>();
+  private readonly noChunks: Chunks = { list: [], older: 0n, loaded: 0 };
+  private readonly pool: RawFrame[] = [];
+  private readonly out: RawFrame[] = [];
 
   /**
    * Read a thread state. In steady state (3.11+, same chunk as last time) the data-stack chunk
@@ -55,6 +83,8 @@ export class FrameWalker {
   readThread(tstate: bigint, size: number): Uint8Array {
     this.primed = null;
     this.primedTop = null;
+    this.primedTs = null;
+    if (this.layout.tstate.datastackChunk === null) return this.readLegacyThread(tstate, size);
     const plan = this.plans.get(tstate);
     if (plan === undefined || this.mem.readMany === undefined) return this.mem.read(tstate, size);
     const extras = this.lastMissed.get(tstate) ?? [];
@@ -76,6 +106,20 @@ export class FrameWalker {
       });
     }
     if (plan.topAt !== 0n && top !== null && top !== undefined) this.primedTop = { ts, at: plan.topAt, word: top };
+    return ts;
+  }
+
+  /** 3.8–3.10: the thread state and last walk's frames in one syscall, into reused buffers. */
+  private readLegacyThread(tstate: bigint, size: number): Uint8Array {
+    const lp = this.legacyPlans.get(tstate);
+    if (lp === undefined || lp.lens[0] !== size || (this.mem.readMany === undefined && this.mem.readVecInto === undefined)) return this.mem.read(tstate, size);
+    if (this.vec.length < lp.total) this.vec = new Uint8Array(Math.max(lp.total, this.vec.length * 2));
+    const n = readVecInto(this.mem, lp.addrs, lp.lens, 0, lp.addrs.length, this.vec, 0);
+    if (n < size) return this.mem.read(tstate, size); // reports the real error
+    const ts = this.vec.slice(0, size); // callers keep it past the next read
+    this.primedTs = ts;
+    this.primedPlan = lp;
+    this.primedUpTo = n;
     return ts;
   }
 
@@ -108,27 +152,33 @@ export class FrameWalker {
     }
   }
 
+  /**
+   * The thread's frames, innermost first. The array and its RawFrames are reused: valid until
+   * the next walk (callers resolve them right away).
+   */
   walk(tstate: bigint, ts: Uint8Array): RawFrame[] {
     const f = this.layout.frame;
+    const legacy = this.layout.tstate.datastackChunk === null;
     this.lastTopAt = 0n;
-    const top = this.topFrame(tstate, ts);
-    let addr = Number(top.frame);
-    this.missed = [];
-    const chunks = this.copyChunks(tstate, ts, this.lastMissed.get(tstate) ?? []);
-    const out: RawFrame[] = [];
-    let seen: Set<number> | null = null; // only frames outside chunk copies; inside, see below
+    const top = this.layout.tstate.top;
+    let addr = top.kind === "direct" ? ptrn(ts, top.offset) : Number(this.topFrame(tstate, ts).frame);
+    this.missed.length = 0;
+    const chunks = this.copyChunks(tstate, ts, legacy ? [] : (this.lastMissed.get(tstate) ?? []));
+    const out = this.out;
+    let n = 0;
+    const seen = this.seen; // only frames outside chunk copies; inside, see below
+    if (seen.size > 0) seen.clear();
     const adaptive = this.layout.code.codeAdaptive ?? 0;
     let lastOwner = -1;
     let lastBuf: Uint8Array | null = null;
     let lastAt = 0;
     this.misses = 0;
     while (addr !== 0) {
-      if (out.length >= MAX_FRAMES) break;
+      if (n >= MAX_FRAMES) break;
       if (!Number.isFinite(addr) || lowBits(addr, 7) !== 0) throw new TornRead(BigInt(Number.isFinite(addr) ? addr : 0), 0, "bad frame pointer");
       const inChunk = this.frameBytes(addr, chunks);
       const buf = this.fbuf, at = this.fat;
       if (!inChunk) {
-        seen ??= new Set();
         if (seen.has(addr)) break; // cycle from a torn read
         seen.add(addr);
       }
@@ -159,7 +209,19 @@ export class FrameWalker {
             break;
           }
         }
-        out.push({ frame: addr, code, offset, owner, buf, at });
+        let r = this.pool[n];
+        if (r === undefined) {
+          r = { frame: addr, code, offset, owner, buf, at };
+          this.pool.push(r);
+        } else {
+          r.frame = addr;
+          r.code = code;
+          r.offset = offset;
+          r.owner = owner;
+          r.buf = buf;
+          r.at = at;
+        }
+        out[n++] = r;
       }
       const prev = ptrn(buf, at + f.previous);
       // Inside a data-stack chunk a caller always sits below its callee (the stack grows up):
@@ -167,9 +229,13 @@ export class FrameWalker {
       if (inChunk && prev >= addr && prev - addr < (this.fbuf.length - at)) throw new TornRead(BigInt(addr), 0, "frame chain goes up the stack");
       addr = prev;
     }
+    out.length = n;
     if (addr === 0 && lastBuf !== null) this.checkBottom(lastOwner, lastBuf, lastAt);
-    if (this.lastMissed.size > 4096) this.lastMissed.clear();
-    this.lastMissed.set(tstate, this.missed.slice(0, this.layout.tstate.datastackChunk === null ? 128 : 8));
+    if (legacy) this.keepPlan(tstate);
+    else {
+      if (this.lastMissed.size > 4096) this.lastMissed.clear();
+      this.lastMissed.set(tstate, this.missed.slice(0, 8));
+    }
     // 3.8–3.10 heap frames are read one by one and recycled at the same address
     // (co_zombieframe); re-checking the top frame after the walk would not catch that ABA and
     // triples the torn rate of busy stacks, so a rare stack cut short is accepted instead
@@ -209,6 +275,15 @@ export class FrameWalker {
       if (++this.misses <= 8 || !this.loadOlder(chunks)) break;
     }
     this.missed.push(addr);
+    const lp = this.lp;
+    if (lp !== null) {
+      const i = lp.slot.get(addr);
+      if (i !== undefined && (lp.end[i] ?? Infinity) <= this.lpUpTo) {
+        this.fbuf = this.vec; // headerLen bytes from fat: every field walk and asyncio read
+        this.fat = lp.off[i] ?? 0;
+        return false;
+      }
+    }
     const pre = this.pre.get(addr);
     if (pre !== undefined) {
       this.fbuf = pre;
@@ -235,9 +310,22 @@ export class FrameWalker {
     if (this.pre.size > 0) this.pre = new Map();
     if (dc === null) {
       // 3.8–3.10: heap frames are recycled per code object, so last walk's addresses mostly
-      // recur: fetch them all in one syscall (fewer reads, and a more consistent picture).
-      if (extras.length > 0 && this.mem.readMany !== undefined) this.prefetchNear(extras);
-      return chunks;
+      // recur: fetch them all in one syscall (fewer reads, and a more consistent picture),
+      // normally the one readThread made for this very thread state.
+      this.lp = null;
+      const plan = this.legacyPlans.get(tstate);
+      if (plan !== undefined && this.primedTs === ts && this.primedPlan === plan) {
+        this.lp = plan;
+        this.lpUpTo = this.primedUpTo;
+      } else if (plan !== undefined && plan.addrs.length > 1 && (this.mem.readMany !== undefined || this.mem.readVecInto !== undefined)) {
+        const skip = plan.lens[0] ?? 0; // the frames alone, where readThread would put them
+        if (this.vec.length < plan.total) this.vec = new Uint8Array(Math.max(plan.total, this.vec.length * 2));
+        this.lp = plan;
+        this.lpUpTo = skip + readVecInto(this.mem, plan.addrs, plan.lens, 1, plan.addrs.length - 1, this.vec, skip);
+      }
+      this.primedTs = null;
+      this.primedPlan = null;
+      return this.noChunks;
     }
     const chunk = u64(ts, dc);
     const end = u64(ts, dc + 8); // datastack_top follows datastack_chunk (3.11–3.14)
@@ -269,25 +357,58 @@ export class FrameWalker {
     return chunks;
   }
 
+  /** After a 3.8–3.10 walk: keep this thread's plan if the chain is where it was, else rebuild it. */
+  private keepPlan(tstate: bigint): void {
+    const missed = this.missed;
+    const len = Math.min(missed.length, LEGACY_PLAN_FRAMES);
+    const old = this.legacyPlans.get(tstate);
+    if (old !== undefined && old.key.length === len) {
+      let same = true;
+      for (let i = 0; i < len && same; i++) same = old.key[i] === missed[i];
+      if (same) return;
+    }
+    if (this.legacyPlans.size > 4096) this.legacyPlans.clear();
+    this.legacyPlans.set(tstate, this.planNear(tstate, missed.slice(0, len)));
+  }
+
   /**
-   * Fetch frames at known addresses in one syscall. Each iovec costs the kernel a page walk, so
-   * nearby frames (3.8–3.10 frame objects come from the same allocator pools) share one range.
+   * The iovecs for a thread state and frames at known addresses. Each iovec costs the kernel a
+   * page walk, so nearby frames (3.8–3.10 frame objects come from the same allocator pools)
+   * share one range.
    */
-  private prefetchNear(addrs: readonly number[]): void {
-    const sorted = [...addrs].sort((a, b) => a - b);
-    const ranges: { start: number; end: number }[] = [];
+  private planNear(tstate: bigint, key: number[]): LegacyPlan {
+    const hl = this.headerLen;
+    const size = this.layout.tstate.size;
+    const sorted = [...new Set(key)].sort((a, b) => a - b);
+    const starts: number[] = [], ends: number[] = [];
     for (const a of sorted) {
-      const last = ranges[ranges.length - 1];
-      if (last !== undefined && a - last.end < 1024 && a + this.headerLen - last.start <= 1 << 16) last.end = Math.max(last.end, a + this.headerLen);
-      else ranges.push({ start: a, end: a + this.headerLen });
+      const k = starts.length - 1;
+      const s = starts[k], e = ends[k];
+      if (s !== undefined && e !== undefined && a - e < 1024 && a + hl - s <= 1 << 16) ends[k] = Math.max(e, a + hl);
+      else {
+        starts.push(a);
+        ends.push(a + hl);
+      }
     }
-    const got = this.mem.readMany?.(ranges.map((r) => ({ addr: BigInt(r.start), len: r.end - r.start }))) ?? [];
-    let ri = 0;
+    const plan: LegacyPlan = { key, addrs: [Number(tstate)], lens: [size], total: size, slot: new Map(), off: [], end: [] };
+    const base: number[] = [];
+    for (let r = 0; r < starts.length; r++) {
+      const s = starts[r] ?? 0, e = ends[r] ?? 0;
+      plan.addrs.push(s);
+      plan.lens.push(e - s);
+      base.push(plan.total);
+      plan.total += e - s;
+    }
+    let r = 0;
     for (const a of sorted) {
-      while (ri < ranges.length && a >= (ranges[ri]?.end ?? 0)) ri++;
-      const r = ranges[ri], b = got[ri];
-      if (r !== undefined && b !== null && b !== undefined) this.pre.set(a, b.subarray(a - r.start, a - r.start + this.headerLen));
+      while (r < starts.length && a >= (ends[r] ?? 0)) r++;
+      const s = starts[r], b = base[r];
+      if (s === undefined || b === undefined) break;
+      plan.slot.set(a, plan.off.length);
+      plan.off.push(b + a - s);
+      plan.end.push(b + (ends[r] ?? 0) - s);
     }
+    return plan;
   }
 
   private loadOlder(chunks: Chunks): boolean {

@@ -87,7 +87,44 @@ export class VmReadvMemory implements ProcessMemory {
     return out;
   }
 
-  private batch(reqs: readonly ReadRequest[], out: (Uint8Array | null)[]): void {
+  private readonly destAddrN = new WeakMap<Uint8Array, number>();
+
+  readVecInto(addrs: readonly number[], lens: readonly number[], from: number, count: number, dest: Uint8Array, destOff: number): number {
+    if (count <= 0) return 0;
+    if (count > BATCH) throw new ToolError("internal", `readVecInto ${count} ranges: more than ${BATCH}`);
+    const { w32, at } = this.iovecs();
+    let base = this.destAddrN.get(dest);
+    if (base === undefined) {
+      base = Number(koffi.address(dest)); // a typed array's backing store never moves
+      this.destAddrN.set(dest, base);
+    }
+    let pos = destOff;
+    for (let i = 0; i < count; i++) {
+      const a = addrs[from + i] ?? 0, len = lens[from + i] ?? 0;
+      if (len < 0 || pos + len > dest.length) throw new ToolError("internal", `readVecInto: ${pos + len} bytes into a ${dest.length}-byte destination`);
+      // every field as 32-bit halves: addresses are < 2^53 (below 2^48 in user space), exact as numbers
+      const local = base + pos;
+      w32[i * 4] = local % 0x100000000;
+      w32[i * 4 + 1] = Math.floor(local / 0x100000000);
+      w32[i * 4 + 2] = len;
+      w32[i * 4 + 3] = 0;
+      const r = BATCH * 4 + i * 4;
+      w32[r] = a % 0x100000000;
+      w32[r + 1] = Math.floor(a / 0x100000000);
+      w32[r + 2] = len;
+      w32[r + 3] = 0;
+      pos += len;
+    }
+    const n = this.fn(this.pid, at, count, at + BATCH * 16, count, 0);
+    if (n < 0) {
+      const err = readError(this.pid, koffi.errno(), BigInt(addrs[from] ?? 0), 0);
+      if (!(err instanceof TornRead)) throw err;
+      return 0;
+    }
+    return n;
+  }
+
+  private iovecs(): { buf: Buffer; iov: BigUint64Array; w32: Uint32Array; at: number } {
     if (this.batchIov === null) {
       const buf = Buffer.alloc(BATCH * 32); // BATCH local iovecs, then BATCH remote ones
       this.batchIov = {
@@ -97,7 +134,11 @@ export class VmReadvMemory implements ProcessMemory {
         at: Number(koffi.address(buf)),
       };
     }
-    const { iov, w32, at } = this.batchIov;
+    return this.batchIov;
+  }
+
+  private batch(reqs: readonly ReadRequest[], out: (Uint8Array | null)[]): void {
+    const { iov, w32, at } = this.iovecs();
     // Lengths and local addresses are written as 32-bit halves (no bigint per field); the
     // scratch address is below 2^48, so its halves are exact.
     const base = this.scratchN;

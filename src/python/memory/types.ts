@@ -9,7 +9,33 @@ export interface ProcessMemory {
   readInto?(addr: bigint, len: number, dest: Uint8Array): void;
   /** Several reads at once (one syscall where the backend can); null where a read failed. */
   readMany?(reqs: readonly ReadRequest[]): (Uint8Array | null)[];
+  /**
+   * Hot path, no allocation: ranges i in [from, from + count) (`addrs[i]` as numbers, exact for
+   * user-space addresses < 2^53; `lens[i]` bytes) copied back to back into `dest` from
+   * `destOff`, in one syscall where the backend can. Returns the bytes transferred: a partial
+   * transfer stops at a range boundary, so ranges ending within it are complete (0 when the
+   * first range is unreadable). Non-torn errors (process gone, permission) throw as read does.
+   */
+  readVecInto?(addrs: readonly number[], lens: readonly number[], from: number, count: number, dest: Uint8Array, destOff: number): number;
   close(): void;
+}
+
+/** readVecInto through the backend when it has one, else one read each (stops at the first torn one). */
+export function readVecInto(mem: ProcessMemory, addrs: readonly number[], lens: readonly number[], from: number, count: number, dest: Uint8Array, destOff: number): number {
+  if (mem.readVecInto !== undefined) return mem.readVecInto(addrs, lens, from, count, dest, destOff);
+  let pos = destOff;
+  for (let i = from; i < from + count; i++) {
+    const a = addrs[i], len = lens[i];
+    if (a === undefined || len === undefined || pos + len > dest.length) break;
+    try {
+      dest.set(mem.read(BigInt(a), len), pos);
+    } catch (e) {
+      if (e instanceof TornRead) break;
+      throw e;
+    }
+    pos += len;
+  }
+  return pos - destOff;
 }
 
 export interface ReadRequest {

@@ -36,6 +36,8 @@ interface Chunks {
  */
 interface LegacyPlan {
   key: number[]; // the last walk's frame addresses, in walk order
+  keySlot: number[]; // key[k]'s index into off/end
+  distinct: number; // key[0..distinct) holds no address twice
   addrs: number[]; // iovecs: [0] the thread state, then merged frame ranges
   lens: number[];
   total: number; // bytes of all iovecs, back to back in vec
@@ -166,8 +168,13 @@ export class FrameWalker {
     const chunks = this.copyChunks(tstate, ts, legacy ? [] : (this.lastMissed.get(tstate) ?? []));
     const out = this.out;
     let n = 0;
-    const seen = this.seen; // only frames outside chunk copies; inside, see below
+    // Cycles (torn reads) among frames outside chunk copies; inside, see below. While the chain
+    // follows the thread's plan, whose addresses are distinct, no set is needed: the set only
+    // gets filled once the walk leaves it.
+    const seen = this.seen;
     if (seen.size > 0) seen.clear();
+    const key = legacy ? this.legacyPlans.get(tstate) : undefined;
+    let onKey = key !== undefined;
     const adaptive = this.layout.code.codeAdaptive ?? 0;
     let lastOwner = -1;
     let lastBuf: Uint8Array | null = null;
@@ -179,8 +186,15 @@ export class FrameWalker {
       const inChunk = this.frameBytes(addr, chunks);
       const buf = this.fbuf, at = this.fat;
       if (!inChunk) {
-        if (seen.has(addr)) break; // cycle from a torn read
-        seen.add(addr);
+        const k = this.missed.length - 1; // frameBytes recorded addr there
+        if (!(onKey && key !== undefined && k < key.distinct && key.key[k] === addr)) {
+          if (onKey) {
+            onKey = false;
+            for (let j = 0; j < k; j++) seen.add(this.missed[j] ?? 0);
+          }
+          if (seen.has(addr)) break; // cycle from a torn read
+          seen.add(addr);
+        }
       }
       const owner = f.owner === null ? 0 : (buf[at + f.owner] ?? 255);
       if (owner > 7) throw new TornRead(BigInt(addr), 0, "bad frame owner");
@@ -274,10 +288,11 @@ export class FrameWalker {
       // frames): read those alone, and copy older chunks only once a deep stack shows up.
       if (++this.misses <= 8 || !this.loadOlder(chunks)) break;
     }
-    this.missed.push(addr);
+    const k = this.missed.push(addr) - 1;
     const lp = this.lp;
     if (lp !== null) {
-      const i = lp.slot.get(addr);
+      // the chain usually is where it was: key[k] is this frame, no hashing
+      const i = lp.key[k] === addr ? lp.keySlot[k] : lp.slot.get(addr);
       if (i !== undefined && (lp.end[i] ?? Infinity) <= this.lpUpTo) {
         this.fbuf = this.vec; // headerLen bytes from fat: every field walk and asyncio read
         this.fat = lp.off[i] ?? 0;
@@ -390,7 +405,7 @@ export class FrameWalker {
         ends.push(a + hl);
       }
     }
-    const plan: LegacyPlan = { key, addrs: [Number(tstate)], lens: [size], total: size, slot: new Map(), off: [], end: [] };
+    const plan: LegacyPlan = { key, keySlot: [], distinct: 0, addrs: [Number(tstate)], lens: [size], total: size, slot: new Map(), off: [], end: [] };
     const base: number[] = [];
     for (let r = 0; r < starts.length; r++) {
       const s = starts[r] ?? 0, e = ends[r] ?? 0;
@@ -408,6 +423,13 @@ export class FrameWalker {
       plan.off.push(b + a - s);
       plan.end.push(b + (ends[r] ?? 0) - s);
     }
+    const seen = new Set<number>();
+    for (const a of key) {
+      if (seen.has(a)) break;
+      seen.add(a);
+      plan.distinct++;
+    }
+    for (const a of key) plan.keySlot.push(plan.slot.get(a) ?? -1);
     return plan;
   }
 

@@ -32,6 +32,8 @@ export interface WatchOptions {
   /** Discovery mode: watch every process matching this (null: every process), new ones included. */
   discover: { match: RegExp | null } | undefined;
   metrics: { host: string; port: number } | undefined;
+  /** performance.now() when blocksnoop's own code started (for the -v start-up report). */
+  startedAtMs: number;
 }
 
 export interface DumpOptions {
@@ -92,6 +94,8 @@ export function parseListen(v: string): { host: string; port: number } {
 }
 
 const VERSION = "0.1.0";
+/** When this module (the first of the CLI's) was evaluated, in ms since the process started. */
+const STARTED_AT_MS = performance.now();
 
 const DESCRIPTION =
   "Find what blocks an event loop in a live process, from outside it. Attach to running processes by PID, or launch a command: every time a loop thread stays away from its wait syscall (epoll, poll, select) longer than the threshold, blocksnoop prints the block, measured in the kernel with eBPF, and the Python stack sampled during the block.";
@@ -253,6 +257,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     user: o.user,
     discover,
     metrics: o.metrics === undefined ? undefined : parseListen(o.metrics),
+    startedAtMs: STARTED_AT_MS,
   };
   if (!stats && options.thresholdMs <= 0) throw usage("--threshold must be > 0 without --stats");
   return { kind: "run", options };

@@ -9,7 +9,6 @@ import { preflight } from "./preflight.js";
 import { buildSinks, type Streams } from "./sinks.js";
 import { isAlive } from "./target.js";
 import { Discovery } from "./discovery.js";
-import { MetricsSink } from "../report/metrics.js";
 import { closeFd, pidfdOpen } from "../bpf/index.js";
 import { Watcher, type AttributorFactory } from "./watcher.js";
 
@@ -31,7 +30,9 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
       (text) => sinks.notice(text),
     );
     const w = watcher;
+    if (o.verbose) sinks.notice(`probes armed ${w.armedAtMs.toFixed(0)} ms after the process started (${(w.armedAtMs - o.startedAtMs).toFixed(0)} ms in blocksnoop's own code)`);
     if (o.metrics !== undefined) {
+      const { MetricsSink } = await import("../report/metrics.js"); // prom-client only when asked for
       const m = await MetricsSink.listen({ ...o.metrics, gaps: () => w.gapSeries(), dropped: () => w.dropped() });
       sinks.add(m);
       sinks.notice(`metrics on http://${o.metrics.host.includes(":") ? `[${o.metrics.host}]` : o.metrics.host}:${m.address.port}/metrics`);

@@ -1,9 +1,11 @@
 // stacks: the attributor the CLI uses — the sampler worker (gated by the probe's run-phase map)
 // and the correlator (exact block windows), from correlate/.
-import { StackAttribution } from "../correlate/attribution.js";
 import type { AttributorFactory } from "./watcher.js";
 
 export const stackAttributors: AttributorFactory = async (_probe, cfg, notice) => {
+  // Loaded after the probes are armed: the sampler, correlator and Python reader are most of
+  // the tool's code, and detection must not wait for them.
+  const { StackAttribution } = await import("../correlate/attribution.js");
   const a = await StackAttribution.start({
     pids: cfg.pids,
     tid: cfg.tid ?? null,

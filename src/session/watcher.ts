@@ -5,7 +5,7 @@ import { LoopGapProbe, type GapEvent } from "../probes/loop-gap/index.js";
 import { levelFor, type BlockEvent, type StatsRecord, type StacksStatus, type TaskReport, type WeightedStack } from "../report/model.js";
 import { ThreadNames } from "./target.js";
 import { Containers } from "./container.js";
-import { CauseAccounting } from "../cause/index.js";
+import type { CauseAccounting } from "../cause/index.js";
 import { THREAD_BUCKET_BOUNDS_S } from "../probes/loop-gap/layout.js";
 import type { GapSeries } from "../report/metrics.js";
 
@@ -42,6 +42,8 @@ const nsToMs = (ns: bigint) => Number(ns) / 1e6;
 
 export class Watcher {
   readonly startNs = process.hrtime.bigint();
+  /** performance.now() (ms since this process started) when the loop-gap probe was attached. */
+  armedAtMs = 0;
   private eventNumber = 0;
   private readonly names = new ThreadNames();
   private readonly containers = new Containers();
@@ -69,10 +71,12 @@ export class Watcher {
       stats: cfg.stats || cfg.histogram === true,
       threadHistograms: cfg.histogram === true,
     });
+    const armedAtMs = performance.now(); // detection is live from here; the rest loads after it
     let attributor: StackAttributor | undefined;
     let causes: CauseAccounting | undefined;
     try {
       if (events && cfg.cause !== false) {
+        const { CauseAccounting } = await import("../cause/index.js");
         causes = await CauseAccounting.open({
           pids: cfg.pids,
           ...(cfg.tid === undefined ? {} : { tid: cfg.tid }),
@@ -86,7 +90,9 @@ export class Watcher {
       probe.close();
       throw e;
     }
-    return new Watcher(probe, cfg, attributor, causes);
+    const w = new Watcher(probe, cfg, attributor, causes);
+    w.armedAtMs = armedAtMs;
+    return w;
   }
 
   addPid(pid: number): void {

@@ -31,6 +31,12 @@ export class CodeCache {
   private readonly objs: ObjectReader;
   private readonly layout: PythonLayout;
   private readonly codeType: bigint | null;
+  // freshAt's memo: the entry last found for stack position i, valid while `gen` (bumped on
+  // every removal from the map) is unchanged
+  private gen = 0;
+  private readonly memoAddr: number[] = [];
+  private readonly memoGen: number[] = [];
+  private readonly memoInfo: CodeInfo[] = [];
 
   constructor(objs: ObjectReader, layout: PythonLayout, codeType: bigint | null) {
     this.objs = objs;
@@ -58,7 +64,10 @@ export class CodeCache {
       const got = readMany(this.objs.mem, hits.map((h) => ({ addr: h.addr + BigInt(this.keyOff), len: this.keyLen })));
       hits.forEach((h, i) => {
         const g = got[i];
-        if (g === null || g === undefined || !sameBytes(g, h.key)) this.map.delete(Number(h.addr));
+        if (g === null || g === undefined || !sameBytes(g, h.key)) {
+          this.map.delete(Number(h.addr));
+          this.gen++;
+        }
         else h.checkedAt = now;
       });
     }
@@ -68,6 +77,21 @@ export class CodeCache {
   /** Cached and checked within `maxAgeMs` of `now`, else undefined (hot path, no allocation). */
   fresh(addr: number, now: number, maxAgeMs: number): CodeInfo | undefined {
     const h = this.map.get(addr);
+    return h !== undefined && now - h.checkedAt < maxAgeMs ? h : undefined;
+  }
+
+  /** fresh() for the code of stack position `i`: a sampler's stack mostly repeats, so no hashing. */
+  freshAt(i: number, addr: number, now: number, maxAgeMs: number): CodeInfo | undefined {
+    let h: CodeInfo | undefined;
+    if (this.memoAddr[i] === addr && this.memoGen[i] === this.gen) h = this.memoInfo[i];
+    else {
+      h = this.map.get(addr);
+      if (h !== undefined && i <= this.memoAddr.length && i < 4096) {
+        this.memoAddr[i] = addr;
+        this.memoGen[i] = this.gen;
+        this.memoInfo[i] = h;
+      }
+    }
     return h !== undefined && now - h.checkedAt < maxAgeMs ? h : undefined;
   }
 
@@ -91,7 +115,10 @@ export class CodeCache {
       frames: new Map(),
       checkedAt: Date.now(),
     };
-    if (this.map.size >= MAX_CACHE) this.map.clear(); // crude bound; code objects are few
+    if (this.map.size >= MAX_CACHE) {
+      this.map.clear(); // crude bound; code objects are few
+      this.gen++;
+    }
     this.map.set(n, info);
     return info;
   }

@@ -160,8 +160,9 @@ export class LivePython implements PythonProcess {
       // steady state of a sampler: every code object cached and recently checked
       const now = Date.now();
       const out: Frame[] = [];
-      for (const r of raw) {
-        const c = this.codes.fresh(r.code, now, codeAge);
+      for (let i = 0; i < raw.length; i++) {
+        const r = raw[i] as RawFrame; // i < raw.length
+        const c = this.codes.freshAt(i, r.code, now, codeAge);
         if (c === undefined) break;
         out.push(this.codes.frame(c, r.offset));
       }

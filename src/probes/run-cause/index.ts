@@ -10,15 +10,17 @@ import { TracepointLink } from "../../bpf/link.js";
 import { RingBuffer } from "../../bpf/ringbuf.js";
 import { FdWaiter } from "../../bpf/waiter.js";
 import { probeFeature } from "../../bpf/features.js";
-import { readTracepoint, type TracepointFormat } from "../../bpf/tracefs.js";
-import { PROG_TYPE_RAW_TRACEPOINT, RAW_SYS_ENTER_ID, RawTracepointLink } from "./raw-tracepoint.js";
+import { RawTracepointLink } from "./raw-tracepoint.js";
 import { kindKey, traceableWaitSyscalls, type WaitSyscall } from "../loop-gap/syscalls.js";
 import { COUNTERS, RECORD, THREAD, decodeRecord, type RunRecord } from "./layout.js";
 import {
-  FILTER_BYTES, enterProgram, exitProgram, rawSwitchProgram, rawWakeupProgram, switchProgram, sysEnterProgram, sysExitProgram, wakeupProgram,
-  type RawSyscallOffsets, type RunCauseMaps, type SchedOffsets,
+  FILTER_BYTES, enterProgram, exitProgram,
+  type RunCauseMaps,
 } from "./program.js";
 
+import { attachSched, attachSyscalls, type Closable } from "./attach.js";
+
+export { schedOffsets, rawSyscallOffsets } from "./attach.js";
 export type { RunRecord, SyscallSlot } from "./layout.js";
 
 /** BPF_MAP_TYPE_STACK_TRACE (enum bpf_map_type, include/uapi/linux/bpf.h); not in the toolkit's MapType subset. */
@@ -50,10 +52,6 @@ export interface PhaseThread {
   runStartNs: bigint;
   /** The syscall in progress, or null. */
   syscallNr: number | null;
-}
-
-interface Closable {
-  close(): void;
 }
 
 const DEFAULT_RING_BYTES = 512 * 1024;
@@ -274,98 +272,4 @@ export class RunCauseProbe {
   #live(what: string): void {
     if (this.#closed) throw new ToolError("internal", `${what}: the run-cause probe is closed`);
   }
-}
-
-/** sched_switch/sched_wakeup: raw tracepoints when the kernel takes them, else perf tracepoints. */
-function attachSched(maps: RunCauseMaps, own: <T extends Closable>(r: T) => T, perfOnly: boolean, notes: string[]): "raw" | "perf" {
-  const loaded: Program[] = [];
-  const links: RawTracepointLink[] = [];
-  if (!perfOnly) try {
-    loaded.push(Program.load({ name: "rc_switch", type: PROG_TYPE_RAW_TRACEPOINT, instructions: rawSwitchProgram(maps) }));
-    loaded.push(Program.load({ name: "rc_wakeup", type: PROG_TYPE_RAW_TRACEPOINT, instructions: rawWakeupProgram(maps) }));
-    links.push(RawTracepointLink.attach(loaded[0]!, "sched_switch")); // both loaded just above
-    links.push(RawTracepointLink.attach(loaded[1]!, "sched_wakeup"));
-    for (const r of [...loaded, ...links]) own(r);
-    return "raw";
-  } catch (e) {
-    for (const l of links) l.close();
-    for (const p of loaded) p.close();
-    if (e instanceof ToolError && e.kind === "permission") throw e;
-    notes.push(`scheduler traced through perf tracepoints: ${e instanceof ToolError ? e.chain() : String(e)}`);
-  }
-  const sched = schedOffsets();
-  const sw = own(Program.load({ name: "rc_switch", instructions: switchProgram(maps, sched) }));
-  const wake = own(Program.load({ name: "rc_wakeup", instructions: wakeupProgram(maps, sched) }));
-  for (const [p, name] of [[sw, "sched_switch"], [wake, "sched_wakeup"]] as const) {
-    const link = TracepointLink.attach(p, "sched", name);
-    if (link === undefined) throw new ToolError("not-supported", `attach sched/${name}: no such tracepoint`);
-    own(link);
-  }
-  return "perf";
-}
-
-/**
- * raw_syscalls sys_enter/sys_exit: raw tracepoints when the kernel takes them (cheap: no perf
- * record per syscall), else the perf tracepoints with offsets from tracefs.
- */
-function attachSyscalls(maps: RunCauseMaps, futexNrs: readonly number[], skip: readonly number[], own: <T extends Closable>(r: T) => T, perfOnly: boolean, notes: string[]): "raw" | "perf" {
-  const loaded: Program[] = [];
-  const links: RawTracepointLink[] = [];
-  if (!perfOnly) try {
-    const raw = { enterId: RAW_SYS_ENTER_ID, exitId: null };
-    loaded.push(Program.load({ name: "rc_sys_enter", type: PROG_TYPE_RAW_TRACEPOINT, instructions: sysEnterProgram(maps, raw, skip) }));
-    loaded.push(Program.load({ name: "rc_sys_exit", type: PROG_TYPE_RAW_TRACEPOINT, instructions: sysExitProgram(maps, raw, futexNrs) }));
-    links.push(RawTracepointLink.attach(loaded[0]!, "sys_enter")); // both loaded just above
-    links.push(RawTracepointLink.attach(loaded[1]!, "sys_exit"));
-    for (const r of [...loaded, ...links]) own(r);
-    return "raw";
-  } catch (e) {
-    for (const l of links) l.close();
-    for (const p of loaded) p.close();
-    if (e instanceof ToolError && e.kind === "permission") throw e;
-    notes.push(`raw_syscalls traced through perf tracepoints: ${e instanceof ToolError ? e.chain() : String(e)}`);
-  }
-  const offsets = rawSyscallOffsets();
-  const enter = own(Program.load({ name: "rc_sys_enter", instructions: sysEnterProgram(maps, offsets, skip) }));
-  const exit = own(Program.load({ name: "rc_sys_exit", instructions: sysExitProgram(maps, offsets, futexNrs, skip) }));
-  for (const [p, name] of [[enter, "sys_enter"], [exit, "sys_exit"]] as const) {
-    const link = TracepointLink.attach(p, "raw_syscalls", name);
-    if (link === undefined) throw new ToolError("not-supported", `attach raw_syscalls/${name}: no such tracepoint`);
-    own(link);
-  }
-  return "perf";
-}
-
-function field(tp: TracepointFormat, name: string, sizes: readonly number[]): { offset: number; size: number } {
-  const f = tp.fields.find((x) => x.name === name);
-  if (f === undefined || !sizes.includes(f.size)) throw new ToolError("not-supported", `read ${tp.name} format: no usable "${name}" field`);
-  return f;
-}
-
-function required(category: string, name: string): TracepointFormat {
-  const tp = readTracepoint(category, name);
-  if (tp === undefined) throw new ToolError("not-supported", `find tracepoint ${category}/${name}: not in tracefs`);
-  return tp;
-}
-
-/** sched_switch / sched_wakeup field offsets (read from tracefs, never assumed). */
-export function schedOffsets(): SchedOffsets {
-  const sw = required("sched", "sched_switch");
-  const wk = required("sched", "sched_wakeup");
-  const prevState = field(sw, "prev_state", [4, 8]);
-  return {
-    prevPid: field(sw, "prev_pid", [4]).offset,
-    prevState: prevState.offset,
-    prevStateSize: prevState.size === 8 ? 8 : 4,
-    nextPid: field(sw, "next_pid", [4]).offset,
-    wakeupPid: field(wk, "pid", [4]).offset,
-  };
-}
-
-/** raw_syscalls:sys_enter/sys_exit `id` offsets. */
-export function rawSyscallOffsets(): RawSyscallOffsets {
-  return {
-    enterId: field(required("raw_syscalls", "sys_enter"), "id", [8]).offset,
-    exitId: field(required("raw_syscalls", "sys_exit"), "id", [8]).offset,
-  };
 }

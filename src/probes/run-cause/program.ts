@@ -119,6 +119,20 @@ export function exitProgram(maps: RunCauseMaps, tid: number | undefined): Instru
 /** acct[field] += r2, with r7 = thread state. Clobbers r1. */
 const addTo = (field: number): Instruction[] => [ldxDW(R1, R7, THREAD.acct + field), add64Reg(R1, R2), stxDW(R7, THREAD.acct + field, R1)];
 
+/**
+ * The previous task is switching out. In: tid key at fp-4, r9 = now. If it is a thread inside a
+ * run phase and on CPU: r7 = its state, on-CPU time up to now added, lastTs = now; else to "next".
+ */
+const switchedOutOnCpu = (maps: RunCauseMaps): Instruction[] => [
+  ...lookupThread(maps),
+  jeqImm(R0, 0, "next"),
+  mov64Reg(R7, R0),
+  ldxDW(R1, R7, THREAD.runStart), jeqImm(R1, 0, "next"),
+  ldxDW(R1, R7, THREAD.state), jneImm(R1, STATE_ON, "next"),
+  mov64Reg(R2, R9), ldxDW(R1, R7, THREAD.lastTs), sub64Reg(R2, R1), ...addTo(ACCT.on),
+  stxDW(R7, THREAD.lastTs, R9),
+];
+
 /** An off-CPU period of r2 ns ended: off += r2, and keep it if it is the longest. Clobbers r1, r3. */
 function endOffPeriod(p: string): Instruction[] {
   return [
@@ -185,13 +199,7 @@ export function switchProgram(maps: RunCauseMaps, o: SchedOffsets): Instruction[
     call(Helper.KtimeGetNs), mov64Reg(R9, R0),
     // prev: threads[prev_pid] in a phase and on CPU
     ldxW(R1, R6, o.prevPid), stxW(R10, -4, R1),
-    ...lookupThread(maps),
-    jeqImm(R0, 0, "next"),
-    mov64Reg(R7, R0),
-    ldxDW(R1, R7, THREAD.runStart), jeqImm(R1, 0, "next"),
-    ldxDW(R1, R7, THREAD.state), jneImm(R1, STATE_ON, "next"),
-    mov64Reg(R2, R9), ldxDW(R1, R7, THREAD.lastTs), sub64Reg(R2, R1), ...addTo(ACCT.on),
-    stxDW(R7, THREAD.lastTs, R9),
+    ...switchedOutOnCpu(maps),
     ldx(o.prevStateSize === 8 ? Size.DW : Size.W, R1, R6, o.prevState), and64Imm(R1, TASK_REPORT_MASK),
     jneImm(R1, 0, "sleeps"),
     st(Size.DW, R7, THREAD.state, STATE_RUNQ), ja("next"),
@@ -351,13 +359,7 @@ export function rawSwitchProgram(maps: RunCauseMaps): Instruction[] {
     call(Helper.KtimeGetNs), mov64Reg(R9, R0),
     // prev is current: threads[tid] in a phase and on CPU
     call(Helper.GetCurrentPidTgid), ...pidFilter(maps, "next"), stxW(R10, -4, R0),
-    ...lookupThread(maps),
-    jeqImm(R0, 0, "next"),
-    mov64Reg(R7, R0),
-    ldxDW(R1, R7, THREAD.runStart), jeqImm(R1, 0, "next"),
-    ldxDW(R1, R7, THREAD.state), jneImm(R1, STATE_ON, "next"),
-    mov64Reg(R2, R9), ldxDW(R1, R7, THREAD.lastTs), sub64Reg(R2, R1), ...addTo(ACCT.on),
-    stxDW(R7, THREAD.lastTs, R9),
+    ...switchedOutOnCpu(maps),
     // learn the thread's task pointer once: tasks[prev] = tid (key at fp-16, tid still at fp-4)
     ldxDW(R1, R6, RAW_SWITCH.prev), ldxDW(R2, R7, THREAD.task), jeqReg(R1, R2, "known"),
     stxDW(R7, THREAD.task, R1), stxDW(R10, -16, R1),

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { cliPath, repoRoot, runCli, type CliResult } from "../helpers/cli.js";
+import { cliPath, repoRoot, runCli, type CliResult, copyBuild } from "../helpers/cli.js";
 import { requireRoot } from "../helpers/root.js";
 
 const dir = path.join(repoRoot, "test/cli/snapshots");
@@ -60,7 +60,7 @@ test("cli snapshot: not root (run as an unprivileged user)", (t) => {
   // Copy the built tool somewhere an unprivileged user can read, whatever the clone's location.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "blocksnoop-unpriv-"));
   try {
-    fs.cpSync(path.join(repoRoot, "dist/src"), path.join(tmp, "dist/src"), { recursive: true });
+    copyBuild(tmp);
     fs.cpSync(path.join(repoRoot, "package.json"), path.join(tmp, "package.json"));
     for (const m of ["commander", "koffi", "@koromix"]) fs.cpSync(path.join(repoRoot, "node_modules", m), path.join(tmp, "node_modules", m), { recursive: true });
     fs.chmodSync(tmp, 0o755);

@@ -7,7 +7,7 @@ import { once } from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { cliPath, repoRoot, runCli } from "../helpers/cli.js";
+import { cliPath, repoRoot, runCli, copyBuild } from "../helpers/cli.js";
 import { requireRoot } from "../helpers/root.js";
 
 interface Report {
@@ -78,7 +78,7 @@ test("doctor as an unprivileged user: missing capabilities with hints, exit 5", 
   if (!requireRoot(t)) return; // needs root to switch to another user
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "blocksnoop-doctor-"));
   try {
-    fs.cpSync(path.join(repoRoot, "dist/src"), path.join(tmp, "dist/src"), { recursive: true });
+    copyBuild(tmp);
     fs.cpSync(path.join(repoRoot, "package.json"), path.join(tmp, "package.json"));
     // koffi's native binary lives in its per-platform optional dependency under @koromix.
     for (const m of ["commander", "koffi", "@koromix"]) fs.cpSync(path.join(repoRoot, "node_modules", m), path.join(tmp, "node_modules", m), { recursive: true });

@@ -5,12 +5,12 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { cliPath, repoRoot, runCli } from "../helpers/cli.js";
+import { cliPath, repoRoot, runCli, copyBuild } from "../helpers/cli.js";
 
 test("doctor without koffi's native module: ffi fails with the fix, exit 5, no crash", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "blocksnoop-noffi-"));
   try {
-    fs.cpSync(path.join(repoRoot, "dist/src"), path.join(tmp, "dist/src"), { recursive: true });
+    copyBuild(tmp);
     fs.cpSync(path.join(repoRoot, "package.json"), path.join(tmp, "package.json"));
     for (const m of ["commander", "koffi"]) fs.cpSync(path.join(repoRoot, "node_modules", m), path.join(tmp, "node_modules", m), { recursive: true });
     const r = runCli(["doctor", "--json", String(process.pid)], { cwd: tmp, bin: path.join(tmp, path.relative(repoRoot, cliPath)) });

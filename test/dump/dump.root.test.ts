@@ -5,7 +5,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { requireRoot } from "../helpers/root.js";
 import { runDump, type DumpDocument } from "../../src/dump/index.js";
 import { isToolError } from "../../src/errors.js";
-import { fixture, repoRoot } from "../python/fixtures.js";
+import { fixture } from "../python/fixtures.js";
+import { buildRoot } from "../helpers/cli.js";
 import { interpreters, startTarget } from "../python/interpreters.js";
 
 function capture(f: (out: (s: string) => void) => number): { code: number; text: string } {
@@ -99,7 +100,7 @@ test("dump errors: process gone, not Python, permission denied", async (t) => {
   // An unprivileged reader (nobody) looking at a root-owned Python process.
   const target = await startTarget(interpreters()[4]?.path ?? "python3", fixture("stacks_target.py"), ["2"], { threads: 2 });
   try {
-    const script = `import("${repoRoot}/dist/src/dump/index.js").then((m) => { try { m.runDump({ pid: ${target.pid}, json: false, locals: false }, () => {}); console.log("no error"); } catch (e) { console.log(JSON.stringify({ kind: e.kind, hint: e.hint })); } });`;
+    const script = `import("${buildRoot}/src/dump/index.js").then((m) => { try { m.runDump({ pid: ${target.pid}, json: false, locals: false }, () => {}); console.log("no error"); } catch (e) { console.log(JSON.stringify({ kind: e.kind, hint: e.hint })); } });`;
     const r = spawnSync(process.execPath, ["-e", script], { uid: 65534, gid: 65534, encoding: "utf8", cwd: "/" });
     const got = JSON.parse(r.stdout.trim()) as { kind: string; hint?: string };
     assert.equal(got.kind, "permission");

@@ -2,9 +2,17 @@
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import fs from "node:fs";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-export const cliPath = path.join(repoRoot, "dist/src/cli/main.js");
+/** The build these tests were compiled into (dist/ by default; any `tsc --outDir` at the same depth works). */
+export const buildRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const cliPath = path.join(buildRoot, "src/cli/main.js");
+/** Copy the built tool under `tmp`, at the same place relative to the root as in the repository. */
+export function copyBuild(tmp: string): void {
+  const rel = path.relative(repoRoot, buildRoot);
+  fs.cpSync(path.join(buildRoot, "src"), path.join(tmp, rel, "src"), { recursive: true });
+}
 
 export interface CliResult {
   stdout: string;

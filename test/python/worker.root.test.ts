@@ -7,7 +7,8 @@ import { requireRoot } from "../helpers/root.js";
 import { openPython } from "../../src/python/index.js";
 import { ProcMemMemory } from "../../src/python/memory/proc-mem.js";
 import { VmReadvMemory } from "../../src/python/memory/process-vm.js";
-import { fixture, repoRoot } from "./fixtures.js";
+import { fixture } from "./fixtures.js";
+import { buildRoot } from "../helpers/cli.js";
 import { interpreters, startTarget } from "./interpreters.js";
 
 test("openPython + sampleThread inside a worker_thread", async (t) => {
@@ -21,7 +22,7 @@ test("openPython + sampleThread inside a worker_thread", async (t) => {
     assert.ok(worker);
     const code = `
       const { parentPort, workerData } = require("node:worker_threads");
-      import("${repoRoot}/dist/src/python/index.js").then((m) => {
+      import("${buildRoot}/src/python/index.js").then((m) => {
         const p = m.openPython(workerData.pid);
         let s = null;
         for (let i = 0; i < 200; i++) s = p.sampleThread(workerData.tid);

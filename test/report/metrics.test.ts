@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { MetricsSink, renderGapHistogram } from "../../src/report/metrics.js";
+import { MetricsSink, renderGapHistogram, type GapSeries } from "../../src/report/metrics.js";
 import type { BlockEvent } from "../../src/report/model.js";
 
 function get(port: number, path: string): Promise<{ status: number; body: string; type: string }> {
@@ -52,5 +52,160 @@ test("an address in use is one clear usage error", async () => {
     await assert.rejects(MetricsSink.listen({ host: "127.0.0.1", port: a.address.port, dropped: () => 0, gaps: () => [] }), /--metrics: cannot listen on 127\.0\.0\.1:\d+: address in use/);
   } finally {
     await a.close();
+  }
+});
+
+// Series lifetime (metrics.ts, top comment), with a fake kernel, clock and /proc.
+interface Fake {
+  sink: MetricsSink;
+  gaps: GapSeries[];
+  alive: Map<number, string>; // pid → identity (start time); absent = gone
+  now: { ms: number };
+  scrape(): Promise<string>;
+}
+
+async function fake(o: { retainGoneMs?: number; maxExitedThreads?: number } = {}): Promise<Fake> {
+  const f = { gaps: [] as GapSeries[], alive: new Map<number, string>(), now: { ms: 0 } };
+  const sink = await MetricsSink.listen({
+    host: "127.0.0.1",
+    port: 0,
+    dropped: () => 0,
+    gaps: () => f.gaps,
+    identity: (pid) => f.alive.get(pid),
+    nowMs: () => f.now.ms,
+    ...o,
+  });
+  return { ...f, sink, scrape: async () => (await get(sink.address.port, "/metrics")).body };
+}
+
+const gap = (pid: number, tid: number, count: number, name = "loop"): GapSeries => ({
+  labels: { pid: String(pid), tid: String(tid), thread: name },
+  buckets: [{ le: 0.001, count: count - 1 }, { le: 0.1, count }],
+  count,
+  sumSeconds: count / 100,
+});
+
+/** The value of one sample line, or undefined when the series is not in the text. */
+function value(text: string, line: string): number | undefined {
+  const at = text.split("\n").find((l) => l.startsWith(`${line} `));
+  return at === undefined ? undefined : Number(at.slice(line.length + 1));
+}
+const gapCount = (text: string, pid: number, tid: number, name = "loop") => value(text, `blocksnoop_loop_gap_seconds_count{pid="${pid}",tid="${tid}",thread="${name}"}`);
+const blockCount = (text: string, pid: number, tid: number) => value(text, `blocksnoop_blocks_total{pid="${pid}",tid="${tid}",thread="loop",container_id=""}`);
+const blockEvent = (pid: number, tid: number) => ({ kind: "block", pid, tid, threadName: "loop", durationMs: 80, container: null }) as unknown as BlockEvent; // only the fields metrics read
+
+test("an exited thread's series keep their last values while its process lives, and stay flat", async () => {
+  const f = await fake();
+  try {
+    f.alive.set(10, "100");
+    f.gaps.push(gap(10, 11, 5), gap(10, 12, 3));
+    f.sink.block(blockEvent(10, 11));
+    let text = await f.scrape();
+    assert.equal(gapCount(text, 10, 11), 5);
+    f.gaps.splice(0, 2, gap(10, 12, 4)); // thread 11 exited: the kernel entry is gone
+    text = await f.scrape();
+    assert.equal(gapCount(text, 10, 11), 5, "kept");
+    assert.equal(value(text, `blocksnoop_loop_gap_seconds_bucket{pid="10",tid="11",thread="loop",le="0.001"}`), 4);
+    assert.equal(value(text, `blocksnoop_loop_gap_seconds_sum{pid="10",tid="11",thread="loop"}`), 0.05);
+    assert.equal(blockCount(text, 10, 11), 1);
+    assert.equal(gapCount(text, 10, 12), 4);
+  } finally {
+    await f.sink.close();
+  }
+});
+
+test("a tid whose count goes down (reused after a prune) continues from its earlier total; labels stay as first served", async () => {
+  const f = await fake();
+  try {
+    f.alive.set(10, "100");
+    f.gaps.push(gap(10, 11, 5));
+    await f.scrape();
+    f.gaps.splice(0, 1, gap(10, 11, 2, "renamed"));
+    const text = await f.scrape();
+    assert.equal(gapCount(text, 10, 11), 7);
+    assert.equal(value(text, `blocksnoop_loop_gap_seconds_bucket{pid="10",tid="11",thread="loop",le="0.1"}`), 7);
+    assert.equal(gapCount(text, 10, 11, "renamed"), undefined, "no second series for one thread");
+  } finally {
+    await f.sink.close();
+  }
+});
+
+test("a process that is gone: its series are served at least once more and for the retention time, then dropped (gaps and blocks)", async () => {
+  const f = await fake({ retainGoneMs: 60_000 });
+  try {
+    f.alive.set(10, "100").set(20, "200");
+    f.gaps.push(gap(10, 11, 5), gap(20, 20, 9));
+    f.sink.block(blockEvent(10, 11));
+    await f.scrape();
+    f.alive.delete(10);
+    f.gaps.splice(0, 1); // the probe removed the process's entries
+    f.now.ms = 1_000_000; // long after: the final values are still served once
+    let text = await f.scrape();
+    assert.equal(gapCount(text, 10, 11), 5);
+    assert.equal(blockCount(text, 10, 11), 1);
+    f.now.ms += 59_000;
+    text = await f.scrape();
+    assert.equal(gapCount(text, 10, 11), 5, "within the retention time");
+    f.now.ms += 1_000;
+    text = await f.scrape();
+    assert.equal(gapCount(text, 10, 11), undefined, "dropped");
+    assert.equal(blockCount(text, 10, 11), undefined, "dropped");
+    assert.equal(gapCount(text, 20, 20), 9, "the live process's series stay");
+  } finally {
+    await f.sink.close();
+  }
+});
+
+test("retention 0: a gone process's final values are still served by one scrape", async () => {
+  const f = await fake({ retainGoneMs: 0 });
+  try {
+    f.alive.set(10, "100");
+    f.gaps.push(gap(10, 11, 5));
+    f.sink.block(blockEvent(10, 11));
+    await f.scrape();
+    f.sink.block(blockEvent(10, 11)); // its last block, reported after it exited
+    f.alive.delete(10);
+    f.gaps.splice(0, 1);
+    let text = await f.scrape();
+    assert.equal(blockCount(text, 10, 11), 2);
+    assert.equal(gapCount(text, 10, 11), 5);
+    text = await f.scrape();
+    assert.equal(blockCount(text, 10, 11), undefined);
+    assert.equal(gapCount(text, 10, 11), undefined);
+  } finally {
+    await f.sink.close();
+  }
+});
+
+test("a pid now held by another process: the old series go at once, the new process's start afresh", async () => {
+  const f = await fake();
+  try {
+    f.alive.set(10, "100");
+    f.gaps.push(gap(10, 10, 50));
+    f.sink.block(blockEvent(10, 10));
+    await f.scrape();
+    f.alive.set(10, "555"); // another start time
+    f.gaps.splice(0, 1, gap(10, 10, 2));
+    const text = await f.scrape();
+    assert.equal(gapCount(text, 10, 10), 2);
+    assert.equal(blockCount(text, 10, 10), undefined);
+  } finally {
+    await f.sink.close();
+  }
+});
+
+test("exited threads kept per live process are capped, the longest-exited dropped first", async () => {
+  const f = await fake({ maxExitedThreads: 2 });
+  try {
+    f.alive.set(10, "100");
+    for (const tid of [11, 12, 13]) {
+      f.gaps.splice(0, f.gaps.length, gap(10, tid, 3));
+      await f.scrape();
+    }
+    f.gaps.splice(0, f.gaps.length, gap(10, 14, 3));
+    const text = await f.scrape();
+    assert.deepEqual([11, 12, 13, 14].map((tid) => gapCount(text, 10, tid)), [undefined, 3, 3, 3]);
+  } finally {
+    await f.sink.close();
   }
 });

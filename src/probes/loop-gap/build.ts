@@ -8,13 +8,13 @@ import { RingBuffer } from "../../bpf/ringbuf.js";
 import { probeFeature } from "../../bpf/features.js";
 import { monotonicNs } from "../../bpf/clock.js";
 import { enterProgram, exitProgram, type LoopGapMaps } from "./program.js";
-import { COUNTERS, THREAD, THREAD_HIST, TOTALS } from "./layout.js";
+import { COUNTERS, THREAD, THREAD_HIST, TID_FILTER_BYTES, TOTALS } from "./layout.js";
 import { exitTaskProgram, forkProgram } from "./descendants.js";
 import { readTracepoint } from "../../bpf/tracefs.js";
 import { toolPidNamespace, type PidNamespace } from "./nspid.js";
 import { BUCKETS } from "./histogram.js";
 import { kindKey, traceableWaitSyscalls, type WaitSyscall } from "./syscalls.js";
-import { DEFAULT_RING_BYTES, type LoopGapConfig } from "./config.js";
+import { COMPANION_RING_BYTES, DEFAULT_RING_BYTES, type LoopGapConfig } from "./config.js";
 
 const MAX_TARGETS = 1024;
 const MAX_THREADS = 16384;
@@ -24,7 +24,9 @@ export interface Closable {
 }
 
 export interface ProbeParts {
-  readonly maps: { readonly targets: BpfMap; readonly threads: BpfMap; readonly counters: BpfMap };
+  readonly maps: { readonly targets: BpfMap; readonly threads: BpfMap; readonly counters: BpfMap; readonly tidBits: BpfMap };
+  /** config.companionBytes (0: none). */
+  readonly companionBytes: number;
   readonly ring: RingBuffer | undefined;
   readonly totals: PerCpuArray | undefined;
   readonly hist: MmapArray | undefined;
@@ -52,12 +54,17 @@ export function buildProbe(config: LoopGapConfig): ProbeParts {
       if (!rb.supported) throw new ToolError("not-supported", `use a BPF ring buffer: needs linux ≥ ${rb.minimumKernel}`, { cause: rb.reason });
     }
     // maps
+    const companionBytes = config.companionBytes ?? 0;
     const maps = {
       targets: own(hashMap("lg_targets", 4, 4, MAX_TARGETS)),
-      threads: own(hashMap("lg_threads", 4, THREAD.size, MAX_THREADS)),
+      threads: own(hashMap("lg_threads", 4, THREAD.size + companionBytes, MAX_THREADS)),
       counters: own(arrayMap("lg_counters", COUNTERS.size, 1)),
+      tidBits: own(arrayMap("lg_tidbits", TID_FILTER_BYTES, 1)),
     };
-    const ring = wantEvents ? own(new RingBuffer("lg_events", config.ringBufferBytes ?? DEFAULT_RING_BYTES)) : undefined;
+    const zero = own(arrayMap("lg_zero", THREAD.size + companionBytes, 1));
+    // events with a companion are bigger: a larger default ring (≈ 2,900 events of 352 bytes in 1 MiB)
+    const ringBytes = config.ringBufferBytes ?? (companionBytes > 0 ? COMPANION_RING_BYTES : DEFAULT_RING_BYTES);
+    const ring = wantEvents ? own(new RingBuffer("lg_events", ringBytes)) : undefined;
     const totals = config.stats ? own(new PerCpuArray("lg_totals", TOTALS.size, 1)) : undefined;
     const hist = config.stats ? own(new MmapArray("lg_hist", 8 * BUCKETS, 1)) : undefined;
     const threadHist = config.threadHistograms === true ? own(hashMap("lg_thread_hist", 4, THREAD_HIST.size, MAX_THREADS)) : undefined;
@@ -71,11 +78,11 @@ export function buildProbe(config: LoopGapConfig): ProbeParts {
 
     // programs: one exit program, one enter program per kind of wait
     const layout: LoopGapMaps = {
-      ...maps, ...(ring ? { events: ring } : {}), ...(totals ? { totals } : {}), ...(hist ? { hist } : {}),
+      ...maps, zero, ...(ring ? { events: ring } : {}), ...(totals ? { totals } : {}), ...(hist ? { hist } : {}),
       ...(threadHist && threadHistZero ? { threadHist, threadHistZero } : {}), ...(pending ? { pending } : {}),
     };
     const options = {
-      thresholdNs: config.thresholdNs, stats: config.stats, ...(config.tid === undefined ? {} : { tid: config.tid }), ...(ns === undefined ? {} : { pidNamespace: ns }),
+      thresholdNs: config.thresholdNs, stats: config.stats, companionBytes, ...(config.tid === undefined ? {} : { tid: config.tid }), ...(ns === undefined ? {} : { pidNamespace: ns }),
     };
     const exit = own(Program.load({ name: "lg_exit", instructions: exitProgram(layout, options) }));
     const enters = new Map<string, Program>();
@@ -112,7 +119,7 @@ export function buildProbe(config: LoopGapConfig): ProbeParts {
         links.push(own(link));
       }
     }
-    return { maps, ring, totals, hist, threadHist, followsForks: follow, pidNamespace: ns, owned, links, syscalls: syscalls.map((s) => s.name), armedAtNs: monotonicNs() };
+    return { maps, companionBytes, ring, totals, hist, threadHist, followsForks: follow, pidNamespace: ns, owned, links, syscalls: syscalls.map((s) => s.name), armedAtNs: monotonicNs() };
   } catch (e) {
     for (const r of owned.reverse()) r.close();
     throw wrap("open loop-gap probe", e);

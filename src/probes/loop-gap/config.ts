@@ -11,7 +11,7 @@ export interface LoopGapConfig {
   thresholdNs: bigint | null;
   /** Keep the in-kernel histogram. */
   stats: boolean;
-  /** Power of two, page multiple; default 256 KiB. */
+  /** Power of two, page multiple; default 256 KiB (1 MiB with companion bytes). */
   ringBufferBytes?: number;
   /**
    * Add a target's new child processes as targets, in the kernel (sched:sched_process_fork), so
@@ -27,9 +27,22 @@ export interface LoopGapConfig {
   pidNamespace?: PidNamespace;
   /** Keep per-thread Prometheus-style gap buckets in the kernel (threadStats()). Default false. */
   threadHistograms?: boolean;
+  /**
+   * Room for a companion probe in each thread's entry: this many bytes (a multiple of 8, at most
+   * MAX_COMPANION_BYTES) after loop-gap's own fields, at COMPANION_OFFSET, zero when loop-gap
+   * creates the entry and never written by loop-gap afterwards. Every event carries a copy taken
+   * when its gap ended (GapEvent.companion): a companion that accounts a thread's run phase in
+   * place needs no records, no ring buffer and no programs on the wait syscalls of its own.
+   * See LoopGapProbe.companion. Default 0.
+   */
+  companionBytes?: number;
 }
 
+export const MAX_COMPANION_BYTES = 1024;
+
 export const DEFAULT_RING_BYTES = 256 * 1024;
+/** Default ring when events carry companion bytes. */
+export const COMPANION_RING_BYTES = 1024 * 1024;
 
 export function validateConfig(c: LoopGapConfig): void {
   for (const pid of c.pids) if (!Number.isInteger(pid) || pid <= 0) throw new ToolError("usage", `open loop-gap probe: bad pid ${pid}`);
@@ -39,6 +52,10 @@ export function validateConfig(c: LoopGapConfig): void {
   if (ns !== undefined && (ns.dev < 0n || ns.dev > 0xffffffffn || ns.ino <= 0n)) {
     // the helper refuses a dev that is not a 32-bit dev_t (kernel/bpf/helpers.c: (u64)(dev_t)dev != dev)
     throw new ToolError("usage", `open loop-gap probe: bad pid namespace dev ${ns.dev} ino ${ns.ino} (dev is the kernel's MKDEV encoding, see nspid.ts kernelDev)`);
+  }
+  const cb = c.companionBytes ?? 0;
+  if (!Number.isInteger(cb) || cb < 0 || cb % 8 !== 0 || cb > MAX_COMPANION_BYTES) {
+    throw new ToolError("usage", `open loop-gap probe: companion bytes ${cb} (a multiple of 8, at most ${MAX_COMPANION_BYTES})`);
   }
   if (c.thresholdNs === null && !c.stats) throw new ToolError("usage", "open loop-gap probe: neither events (threshold) nor stats requested");
 }

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { ToolError, wrap } from "../../errors.js";
 import { u32Key } from "../../bpf/map.js";
 import { FdWaiter } from "../../bpf/waiter.js";
-import { COUNTERS, decodeEvent, decodeThread, decodeThreadHist, mergeTotals, THREAD_HIST, type GapEvent, type ThreadGapStats } from "./layout.js";
+import type { BpfMap } from "../../bpf/map.js";
+import { COMPANION_OFFSET, COUNTERS, decodeEvent, decodeThread, decodeThreadHist, mergeTotals, THREAD_HIST, type GapEvent, type ThreadGapStats } from "./layout.js";
 import { BUCKETS, quantileFromHistogram } from "./histogram.js";
 import type { WaitSyscall } from "./syscalls.js";
 import { validateConfig, type LoopGapConfig } from "./config.js";
@@ -12,7 +13,7 @@ import type { PidNamespace } from "./nspid.js";
 
 export type { LoopGapConfig } from "./config.js";
 export type { GapEvent, ThreadGapStats } from "./layout.js";
-export { THREAD_BUCKET_BOUNDS_S, THREAD_BUCKET_BOUNDS_NS, THREAD_BUCKETS } from "./layout.js";
+export { THREAD_BUCKET_BOUNDS_S, THREAD_BUCKET_BOUNDS_NS, THREAD_BUCKETS, THREAD, COMPANION_OFFSET, TID_FILTER_BYTES } from "./layout.js";
 export { toolPidNamespace, nsTids, kernelDev, INIT_PID_NS_INO, type PidNamespace } from "./nspid.js";
 
 export interface GapStats {
@@ -23,6 +24,22 @@ export interface GapStats {
   quantileNs(q: number): bigint;
   /** The raw log-linear histogram (see histogram.ts bucketBounds); empty without stats. */
   buckets: BigUint64Array;
+}
+
+/**
+ * What a companion probe builds its programs on (config.companionBytes > 0). The maps stay owned
+ * by the loop-gap probe: close the companion's programs first.
+ */
+export interface Companion {
+  /** HASH u32 tid → THREAD (layout.ts; run_start is 0 while the thread waits), then the companion's bytes. */
+  readonly threads: BpfMap;
+  /** Where the companion's bytes start in a threads value. */
+  readonly offset: number;
+  readonly bytes: number;
+  /** ARRAY[1] of TID_FILTER_BYTES: byte [tid & mask] set for every thread that has an entry. */
+  readonly tidBits: BpfMap;
+  /** The PID namespace of the tids used as keys (undefined: the initial one). */
+  readonly pidNamespace: PidNamespace | undefined;
 }
 
 export interface LoopThread {
@@ -91,6 +108,13 @@ export class LoopGapProbe {
    */
   get threadsMapFd(): number {
     return this.#parts.maps.threads.fd;
+  }
+
+  /** The maps a companion probe works on; undefined without config.companionBytes. */
+  get companion(): Companion | undefined {
+    const p = this.#parts;
+    if (p.companionBytes === 0 || this.#closed) return undefined;
+    return { threads: p.maps.threads, offset: COMPANION_OFFSET, bytes: p.companionBytes, tidBits: p.maps.tidBits, pidNamespace: p.pidNamespace };
   }
 
   addPid(pid: number): void {
@@ -257,7 +281,7 @@ export class LoopGapProbe {
 
   #drain(): void {
     if (this.#closed || this.#parts.ring === undefined) return;
-    const n = this.#parts.ring.drain((record) => this.#queue.push(decodeEvent(record)));
+    const n = this.#parts.ring.drain((record) => this.#queue.push(decodeEvent(record, this.#parts.companionBytes)));
     if (n > 0) this.#wakeConsumers();
   }
 

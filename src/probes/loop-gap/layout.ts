@@ -6,6 +6,15 @@ export const EVENT = { size: 24, pid: 0, tid: 4, start: 8, end: 16 } as const;
 export const THREAD = { size: 16, runStart: 0, tgid: 8, flags: 12 } as const;
 /** THREAD.flags bit: the thread has waited in an epoll syscall (its loop is epoll-based). */
 export const THREAD_WAITS_IN_EPOLL = 1;
+/** Where a companion's bytes start in a threads map value (config.companionBytes). */
+export const COMPANION_OFFSET = THREAD.size;
+/**
+ * The tid filter: one byte per (tid & (TID_FILTER_BYTES - 1)), set by the kernel when it creates a
+ * thread's entry and never cleared. Programs that run on every syscall or context switch of the
+ * system read it first (an array value: no helper call, no hashing) and look a thread up only
+ * when its byte is set; a collision costs that lookup, nothing else.
+ */
+export const TID_FILTER_BYTES = 1 << 16;
 /** Per-CPU totals (one element): struct { u64 count; u64 sum_ns; u64 min_ns; u64 max_ns; }. */
 export const TOTALS = { size: 32, count: 0, sum: 8, min: 16, max: 24 } as const;
 /** counters ARRAY (one element): struct { u64 ringbuf_drops; }. */
@@ -16,16 +25,23 @@ export interface GapEvent {
   tid: number;
   startNs: bigint;
   endNs: bigint;
+  /** The thread's companion bytes when the gap ended (config.companionBytes > 0); a copy. */
+  companion?: Buffer;
 }
 
-export function decodeEvent(record: Buffer): GapEvent {
-  if (record.length < EVENT.size) throw new RangeError(`loop-gap event of ${record.length} bytes, expected ${EVENT.size}`);
-  return {
+/** An event record: EVENT, then `companionBytes` bytes of the thread's companion. */
+export function decodeEvent(record: Buffer, companionBytes = 0): GapEvent {
+  const size = EVENT.size + companionBytes;
+  if (record.length < size) throw new RangeError(`loop-gap event of ${record.length} bytes, expected ${size}`);
+  const e: GapEvent = {
     pid: record.readUInt32LE(EVENT.pid),
     tid: record.readUInt32LE(EVENT.tid),
     startNs: record.readBigUInt64LE(EVENT.start),
     endNs: record.readBigUInt64LE(EVENT.end),
   };
+  // The record lives in the ring buffer's pages, which the kernel reuses: copy.
+  if (companionBytes > 0) e.companion = Buffer.from(record.subarray(EVENT.size, size));
+  return e;
 }
 
 export interface ThreadState {

@@ -13,14 +13,14 @@ const NS_BUF = -32;
  * ino, &info, 8) (id 120, linux 5.7), which fills struct bpf_pidns_info { u32 pid (the thread
  * id); u32 tgid; } — read as one little-endian u64 that is exactly tgid << 32 | tid. It fails
  * (-EINVAL/-ENOENT) unless the task's active namespace is exactly (dev, ino) (ns_match): such a
- * task is not ours, and the program jumps to `out`. Clobbers r1–r5.
+ * task is not ours, and the program jumps to `miss` ("out" unless given). Clobbers r1–r5.
  */
-export function currentPidTgid(ns: PidNamespace | undefined): Instruction[] {
+export function currentPidTgid(ns: PidNamespace | undefined, miss = "out"): Instruction[] {
   if (ns === undefined) return [call(Helper.GetCurrentPidTgid)];
   return [
     ld64(R1, ns.dev), ld64(R2, ns.ino), mov64Reg(R3, R10), add64Imm(R3, NS_BUF), mov64Imm(R4, 8),
     call(Helper.GetNsCurrentPidTgid),
-    jneImm(R0, 0, "out"),
+    jneImm(R0, 0, miss),
     ldxDW(R0, R10, NS_BUF),
   ];
 }

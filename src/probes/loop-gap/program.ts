@@ -13,14 +13,16 @@ import {
 } from "../../bpf/asm/insn.js";
 import { Helper, R0, R1, R2, R3, R4, R6, R7, R8, R9, R10, Size } from "../../bpf/asm/opcodes.js";
 import { BUCKETS, MAX_MSB, SUB_BITS, SUB_BUCKETS } from "./histogram.js";
-import { EVENT, THREAD, THREAD_BUCKET_BOUNDS_NS, THREAD_HIST, THREAD_WAITS_IN_EPOLL, TOTALS } from "./layout.js";
+import { COMPANION_OFFSET, EVENT, THREAD, THREAD_BUCKET_BOUNDS_NS, THREAD_HIST, THREAD_WAITS_IN_EPOLL, TID_FILTER_BYTES, TOTALS } from "./layout.js";
 import type { WaitKind } from "./syscalls.js";
 import type { PidNamespace } from "./nspid.js";
 import { currentPidTgid } from "./pidns-asm.js";
 
 export interface LoopGapMaps {
   readonly targets: MapRef; // HASH u32 tgid → u32
-  readonly threads: MapRef; // HASH u32 tid → THREAD
+  readonly threads: MapRef; // HASH u32 tid → THREAD, then companion bytes
+  readonly zero: MapRef; // ARRAY[1] of zeros, the threads value size: a new thread's entry starts from it
+  readonly tidBits: MapRef; // ARRAY[1] of TID_FILTER_BYTES: byte [tid & mask] set when a thread's entry is created
   readonly counters: MapRef; // ARRAY[1] COUNTERS
   readonly events?: MapRef; // RINGBUF, when events are wanted
   readonly totals?: MapRef; // PERCPU_ARRAY[1] TOTALS, when stats are wanted
@@ -36,6 +38,8 @@ export interface LoopGapProgramOptions {
   readonly stats: boolean;
   /** Ids in this PID namespace instead of the initial one (pidns-asm.ts). */
   readonly pidNamespace?: PidNamespace;
+  /** Bytes after THREAD that each event carries a copy of (config.companionBytes). */
+  readonly companionBytes?: number;
 }
 
 /**
@@ -56,16 +60,18 @@ export function exitProgram(maps: LoopGapMaps, o: LoopGapProgramOptions): Instru
     ldxDW(R1, R7, THREAD.runStart), jneImm(R1, 0, "out"),
     call(Helper.KtimeGetNs), stxDW(R7, THREAD.runStart, R0),
     ja("out"),
-    // new thread: if (!targets[tgid]) return; threads[tid] = { run_start = now, tgid, flags 0 }
+    // new thread: if (!targets[tgid]) return; threads[tid] = zeros (BPF_NOEXIST), then fill it in
     label("new_thread"),
     mov64Reg(R1, R6), rsh64Imm(R1, 32), stxW(R10, -8, R1),
     ldMapFd(R1, maps.targets), mov64Reg(R2, R10), add64Imm(R2, -8), call(Helper.MapLookupElem),
     ...(maps.pending === undefined ? [jeqImm(R0, 0, "out")] : adoptPending(maps.targets, maps.pending)),
-    call(Helper.KtimeGetNs),
-    stxDW(R10, -24 + THREAD.runStart, R0),
-    mov64Reg(R1, R6), rsh64Imm(R1, 32), stxW(R10, -24 + THREAD.tgid, R1), st(Size.W, R10, -24 + THREAD.flags, 0),
-    ldMapFd(R1, maps.threads), mov64Reg(R2, R10), add64Imm(R2, -4), mov64Reg(R3, R10), add64Imm(R3, -24),
-    mov64Imm(R4, 0), call(Helper.MapUpdateElem), // BPF_ANY
+    ldMapFd(R1, maps.threads), mov64Reg(R2, R10), add64Imm(R2, -4), ldMapValue(R3, maps.zero, 0), mov64Imm(R4, 1), call(Helper.MapUpdateElem),
+    ldMapFd(R1, maps.threads), mov64Reg(R2, R10), add64Imm(R2, -4), call(Helper.MapLookupElem),
+    jeqImm(R0, 0, "out"), // the map is full: the thread goes untraced
+    mov64Reg(R7, R0),
+    mov64Reg(R1, R6), and64Imm(R1, TID_FILTER_BYTES - 1), ldMapValue(R2, maps.tidBits, 0), add64Reg(R2, R1), st(Size.B, R2, 0, 1),
+    mov64Reg(R1, R6), rsh64Imm(R1, 32), stxW(R7, THREAD.tgid, R1),
+    call(Helper.KtimeGetNs), stxDW(R7, THREAD.runStart, R0), // last: the phase is open once the entry is complete
     label("out"), mov64Imm(R0, 0), exit(),
   ];
 }
@@ -87,6 +93,7 @@ export function enterProgram(maps: LoopGapMaps, o: LoopGapProgramOptions, kind: 
     jeqImm(R0, 0, "out"),
     mov64Reg(R7, R0),
     ...(fdset ? [ldxW(R1, R7, THREAD.flags), jsetImm(R1, THREAD_WAITS_IN_EPOLL, "out")] : [st(Size.W, R7, THREAD.flags, THREAD_WAITS_IN_EPOLL)]),
+    ...((o.companionBytes ?? 0) > 0 ? [stxDW(R10, THREAD_PTR, R7)] : []), // the event copies the companion from it
     ldxDW(R8, R7, THREAD.runStart), // r8 = start
     jeqImm(R8, 0, "out"),
     call(Helper.KtimeGetNs),
@@ -95,7 +102,7 @@ export function enterProgram(maps: LoopGapMaps, o: LoopGapProgramOptions, kind: 
     mov64Reg(R7, R9), sub64Reg(R7, R8), // r7 = gap
     ...(o.stats && maps.totals !== undefined && maps.hist !== undefined ? statsBlock(maps.totals, maps.hist) : []),
     ...(maps.threadHist !== undefined && maps.threadHistZero !== undefined ? threadHistBlock(maps.threadHist, maps.threadHistZero) : []),
-    ...(o.thresholdNs !== null && maps.events !== undefined ? eventBlock(maps.events, maps.counters, o.thresholdNs) : []),
+    ...(o.thresholdNs !== null && maps.events !== undefined ? eventBlock(maps.events, maps.counters, o.thresholdNs, o.companionBytes ?? 0) : []),
     label("out"), mov64Imm(R0, 0), exit(),
   ];
 }
@@ -192,11 +199,20 @@ function bucketIndex(): Instruction[] {
   ];
 }
 
-/** gap ≥ threshold → ring buffer event, or a counted drop when the buffer is full. */
-function eventBlock(events: MapRef, counters: MapRef, thresholdNs: bigint): Instruction[] {
+/** Stack slot of the thread's entry pointer in the enter program (r7 is reused for the gap). */
+const THREAD_PTR = -16;
+
+/**
+ * gap ≥ threshold → ring buffer event (with a copy of the thread's companion bytes, taken now, at
+ * the end of the gap), or a counted drop when the buffer is full.
+ */
+function eventBlock(events: MapRef, counters: MapRef, thresholdNs: bigint, companionBytes: number): Instruction[] {
+  const copy: Instruction[] = [];
+  if (companionBytes > 0) copy.push(ldxDW(R2, R10, THREAD_PTR));
+  for (let o = 0; o < companionBytes; o += 8) copy.push(ldxDW(R1, R2, COMPANION_OFFSET + o), stxDW(R0, EVENT.size + o, R1));
   return [
     ld64(R1, thresholdNs), jltReg(R7, R1, "out"),
-    ldMapFd(R1, events), mov64Imm(R2, EVENT.size), mov64Imm(R3, 0), call(Helper.RingbufReserve),
+    ldMapFd(R1, events), mov64Imm(R2, EVENT.size + companionBytes), mov64Imm(R3, 0), call(Helper.RingbufReserve),
     jneImm(R0, 0, "fill"),
     ldMapValue(R1, counters, 0), mov64Imm(R2, 1), atomicAdd(Size.DW, R1, 0, R2),
     ja("out"),
@@ -205,6 +221,7 @@ function eventBlock(events: MapRef, counters: MapRef, thresholdNs: bigint): Inst
     stxW(R0, EVENT.tid, R6),
     stxDW(R0, EVENT.start, R8),
     stxDW(R0, EVENT.end, R9),
+    ...copy,
     mov64Reg(R1, R0), mov64Imm(R2, 0), call(Helper.RingbufSubmit),
   ];
 }

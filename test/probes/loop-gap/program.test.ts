@@ -6,7 +6,7 @@ import { enterProgram, exitProgram, type LoopGapMaps } from "../../../src/probes
 import type { WaitKind } from "../../../src/probes/loop-gap/syscalls.js";
 import { exitTaskProgram, forkProgram } from "../../../src/probes/loop-gap/descendants.js";
 
-const maps: LoopGapMaps = { targets: { fd: 3 }, threads: { fd: 4 }, counters: { fd: 5 }, events: { fd: 6 }, totals: { fd: 7 }, hist: { fd: 8 } };
+const maps: LoopGapMaps = { targets: { fd: 3 }, threads: { fd: 4 }, counters: { fd: 5 }, events: { fd: 6 }, totals: { fd: 7 }, hist: { fd: 8 }, zero: { fd: 12 }, tidBits: { fd: 13 } };
 const KINDS: WaitKind[] = [{ family: "epoll" }, { family: "fdset", countOffset: 24, countSize: 8 }, { family: "fdset", countOffset: 16, countSize: 4 }];
 
 /** Map fds referenced by LD_IMM64 instructions of a marshalled program. */
@@ -39,7 +39,7 @@ test("histogram code is included only with stats; ring buffer code only with a t
   const epoll: WaitKind = { family: "epoll" };
   assert.deepEqual(mapFds(marshal(enterProgram(maps, { stats: false, thresholdNs: 1n }, epoll))), [4, 5, 6]);
   assert.deepEqual(mapFds(marshal(enterProgram(maps, { stats: true, thresholdNs: null }, epoll))), [4, 7, 8]);
-  assert.deepEqual(mapFds(marshal(exitProgram(maps, { stats: true, thresholdNs: 1n }))), [3, 4]);
+  assert.deepEqual(mapFds(marshal(exitProgram(maps, { stats: true, thresholdNs: 1n }))), [3, 4, 12, 13].sort());
 });
 
 test("a threshold above 32 bits is loaded with LD_IMM64, not truncated", () => {
@@ -66,7 +66,7 @@ test("per-thread buckets, namespace ids and fork adoption appear only when asked
   const epoll: WaitKind = { family: "epoll" };
   const more: LoopGapMaps = { ...maps, threadHist: { fd: 9 }, threadHistZero: { fd: 10 }, pending: { fd: 11 } };
   assert.deepEqual(mapFds(marshal(enterProgram(more, { stats: false, thresholdNs: 1n }, epoll))), [10, 4, 5, 6, 9].sort());
-  assert.deepEqual(mapFds(marshal(exitProgram(more, { stats: false, thresholdNs: 1n }))), [11, 3, 4].sort());
+  assert.deepEqual(mapFds(marshal(exitProgram(more, { stats: false, thresholdNs: 1n }))), [11, 3, 4, 12, 13].sort());
   const ns = { dev: 4n, ino: 4026532178n };
   const withNs = marshal(enterProgram(maps, { stats: true, thresholdNs: 1n, pidNamespace: ns }, epoll));
   const without = marshal(enterProgram(maps, { stats: true, thresholdNs: 1n }, epoll));
@@ -91,4 +91,14 @@ test("descendant programs marshal in every variant", () => {
       assert.ok(marshal(exitTaskProgram(d, { groupDead: 32 }, n)).length > 0);
     }
   }
+});
+
+test("companion bytes: the enter program keeps the entry pointer and copies them into the event, 8 bytes at a time", () => {
+  const epoll: WaitKind = { family: "epoll" };
+  const plain = marshal(enterProgram(maps, { stats: false, thresholdNs: 1n }, epoll)).length / 8;
+  const with32 = marshal(enterProgram(maps, { stats: false, thresholdNs: 1n, companionBytes: 32 }, epoll)).length / 8;
+  assert.equal(with32 - plain, 1 + 1 + 2 * 4); // spill, reload, 4 × (load, store)
+  // no events (stats only): nothing to copy into, only the spill
+  const statsOnly = marshal(enterProgram(maps, { stats: true, thresholdNs: null }, epoll)).length / 8;
+  assert.equal(marshal(enterProgram(maps, { stats: true, thresholdNs: null, companionBytes: 32 }, epoll)).length / 8 - statsOnly, 1);
 });

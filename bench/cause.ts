@@ -13,7 +13,7 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
 import { LoopGapProbe } from "../src/probes/loop-gap/index.js";
-import { CauseAccounting } from "../src/cause/index.js";
+import { CAUSE_COMPANION_BYTES, CauseAccounting } from "../src/cause/index.js";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const TARGETS = resolve(REPO, "test/fixtures/cause/bench_targets.py");
@@ -69,9 +69,11 @@ interface Sample {
 
 async function withTool<T>(tool: Tool, pid: number, fn: () => Promise<T>): Promise<T> {
   if (tool === "none") return fn();
-  const probe = await LoopGapProbe.open({ pids: [pid], thresholdNs: 10_000_000n, stats: false });
+  // as the CLI: detection alone (--no-cause) has no companion bytes
+  const withCause = tool === "detect+cause";
+  const probe = await LoopGapProbe.open({ pids: [pid], thresholdNs: 10_000_000n, stats: false, ...(withCause ? { companionBytes: CAUSE_COMPANION_BYTES } : {}) });
   const drain = (async () => { for await (const _ of probe.events()) void _; })();
-  const cause = tool === "detect+cause" ? await CauseAccounting.open({ pids: [pid], thresholdNs: 10_000_000n, python: true }) : undefined;
+  const cause = withCause ? CauseAccounting.open({ probe, pids: [pid], python: true }) : undefined;
   try {
     return await fn();
   } finally {

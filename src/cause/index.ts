@@ -1,36 +1,37 @@
 // Cause accounting: what a loop thread did during each block (on CPU, off CPU and in which
 // syscall, run queue, futex/GIL wait, the longest wait's kernel stack), measured in the kernel by
-// the run-cause probe and joined here with the detector's gap (join rule: join.ts).
+// the run-cause probe inside the detector's own per-thread entries and carried by its events: no
+// second record to join, nothing to wait for.
 import { ToolError, wrap } from "../errors.js";
 import { monotonicNs } from "../bpf/clock.js";
 import { openPython } from "../python/index.js";
 import type { Cause } from "../report/model.js";
-import { RunCauseProbe } from "../probes/run-cause/index.js";
-import type { RunRecord } from "../probes/run-cause/layout.js";
+import type { LoopGapProbe, GapEvent } from "../probes/loop-gap/index.js";
+import { COMPANION, RunCauseProbe, decodeCompanion, type RunRecord } from "../probes/run-cause/index.js";
 import { buildCause } from "./build.js";
 import { GilObserver } from "./gil.js";
-import { RecordStore, type GapKey } from "./join.js";
 import { loadKallsyms } from "./kallsyms.js";
 import { archOf, epollWaitNumbers, futexNumbers, type Arch } from "./syscalls.js";
 
 export { summarize, formatMs } from "./summary.js";
-export { JOIN_TOLERANCE_NS } from "./join.js";
+
+/** Open the loop-gap probe with this many companion bytes for cause accounting to work on it. */
+export const CAUSE_COMPANION_BYTES = COMPANION.size;
 
 export interface CauseOptions {
+  /** The detector, opened with companionBytes ≥ CAUSE_COMPANION_BYTES; it must outlive this. */
+  probe: LoopGapProbe;
+  /** Processes whose GIL holder is read (python: true); more with addPid. */
   pids: readonly number[];
-  tid?: number;
-  thresholdNs: bigint;
   /** GIL attribution via the Python reader (default false). */
   python?: boolean;
+  /** Trace through perf tracepoints even where raw tracepoints work (tests, bench). */
+  perf?: boolean;
 }
 
-/** How long cause() waits for a record that has not arrived yet. */
-export const RECORD_WAIT_MS = 50;
-/** The run-cause probe emits phases this much shorter than the threshold, so every gap has its record. */
-export const THRESHOLD_SLACK_NS = 200_000n;
 /** GIL sampling period while a loop thread waits on a futex inside a phase. */
 export const GIL_POLL_MS = 5;
-/** How often exited threads are dropped from the kernel's per-thread map. */
+/** How often task pointers of threads that are gone are dropped. */
 export const PRUNE_MS = 5000;
 
 /**
@@ -47,18 +48,18 @@ export function trimTracing(frames: readonly string[]): string[] {
 export class CauseAccounting {
   readonly #probe: RunCauseProbe;
   readonly #arch: Arch;
-  readonly #store = new RecordStore();
   readonly #gil: GilObserver | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #pruner: NodeJS.Timeout;
-  #waiters: Array<() => void> = [];
+  /** Blocks that started before this were not watched from their start: no cause for them. */
+  readonly armedAtNs: bigint;
   #closed = false;
 
   private constructor(probe: RunCauseProbe, arch: Arch, gil: GilObserver | undefined) {
     this.#probe = probe;
     this.#arch = arch;
     this.#gil = gil;
-    probe.onRecord((r) => this.#add(r));
+    this.armedAtNs = monotonicNs();
     this.#pruner = setInterval(() => probe.prune(), PRUNE_MS);
     this.#pruner.unref();
     if (gil !== undefined) {
@@ -67,16 +68,16 @@ export class CauseAccounting {
     }
   }
 
-  /** Load and attach the run-cause probe. Throws ToolError. */
-  static async open(o: CauseOptions): Promise<CauseAccounting> {
+  /** Load and attach the run-cause programs on the detector's per-thread entries. Throws ToolError. */
+  static open(o: CauseOptions): CauseAccounting {
     const arch = archOf(process.arch);
     if (arch === undefined) throw new ToolError("not-supported", `open cause accounting: no syscall table for ${process.arch}`);
-    if (o.thresholdNs < 0n) throw new ToolError("usage", "open cause accounting: negative threshold");
+    const threads = o.probe.companion;
+    if (threads === undefined) throw new ToolError("internal", `open cause accounting: the loop-gap probe has no companion bytes (open it with companionBytes: ${CAUSE_COMPANION_BYTES})`);
     const futexNrs = futexNumbers(arch);
-    const thresholdNs = o.thresholdNs > THRESHOLD_SLACK_NS ? o.thresholdNs - THRESHOLD_SLACK_NS : 0n;
     let probe: RunCauseProbe;
     try {
-      probe = RunCauseProbe.open({ pids: o.pids, ...(o.tid === undefined ? {} : { tid: o.tid }), thresholdNs, futexNrs, epollNrs: epollWaitNumbers(arch) });
+      probe = RunCauseProbe.open({ threads, futexNrs, epollNrs: epollWaitNumbers(arch), ...(o.perf === true ? { perfSched: true, perfSyscalls: true } : {}) });
     } catch (e) {
       throw wrap("open cause accounting", e);
     }
@@ -88,26 +89,21 @@ export class CauseAccounting {
 
   addPid(pid: number): void {
     if (this.#closed) throw new ToolError("internal", "add pid: cause accounting is closed");
-    this.#probe.addPid(pid);
     this.#openReader(pid);
   }
 
-  /** The cause of this gap (same pid/tid/window), waiting (bounded, ≤ RECORD_WAIT_MS) for its record. */
-  async cause(gap: GapKey): Promise<Cause | null> {
-    const deadline = Date.now() + RECORD_WAIT_MS;
-    for (;;) {
-      const r = this.#store.take(gap);
-      if (r !== undefined) return this.#build(r);
-      const left = deadline - Date.now();
-      if (left <= 0 || this.#closed) return null;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+  /**
+   * The cause of this gap, from the accounting the detector's event carries; null when the event
+   * has none or the block began before cause accounting was attached.
+   */
+  cause(gap: GapEvent): Cause | null {
+    if (gap.companion === undefined || gap.startNs < this.armedAtNs || this.#closed) return null;
+    return this.#build(decodeCompanion(gap.companion, gap));
+  }
+
+  /** How events are traced: raw tracepoints, or perf tracepoints where the kernel refused those. */
+  get via(): { syscalls: "raw" | "perf"; sched: "raw" | "perf" } {
+    return { syscalls: this.#probe.syscallVia, sched: this.#probe.schedVia };
   }
 
   /** Why a cheaper attach path was not taken on this kernel (empty when all is raw tracepoints). */
@@ -115,9 +111,9 @@ export class CauseAccounting {
     return this.#probe.notes;
   }
 
-  /** Records the kernel could not deliver (ring buffer full). */
-  dropped(): bigint {
-    return this.#probe.dropped();
+  /** Kernel ids of the programs (leak checks). */
+  programIds(): number[] {
+    return this.#probe.programIds();
   }
 
   close(): void {
@@ -127,23 +123,11 @@ export class CauseAccounting {
     clearInterval(this.#pruner);
     this.#probe.close();
     this.#gil?.close();
-    this.#wake();
   }
 
   /** Resolves once every fd is released. */
   async whenClosed(): Promise<void> {
     await this.#probe.whenClosed();
-  }
-
-  #add(r: RunRecord): void {
-    this.#store.add(r);
-    this.#wake();
-  }
-
-  #wake(): void {
-    const w = this.#waiters;
-    this.#waiters = [];
-    for (const fn of w) fn();
   }
 
   #build(r: RunRecord): Cause {

@@ -6,11 +6,15 @@ import { readdirSync, readlinkSync } from "node:fs";
 import { BpfCmd, ENOENT, GetIdAttr, MapElemAttr, ObjInfoAttr, bpfCall, bpfRaw, closeFd, encodeAttr, objectId, syscallError } from "../bpf/sys/index.js";
 import { THREAD } from "../probes/loop-gap/layout.js";
 
-/** The loop-gap probe's name for its threads map (probes/loop-gap/index.ts). */
+/**
+ * The loop-gap probe's name for its threads map (probes/loop-gap/index.ts). Its values start with
+ * THREAD and may be longer (a companion probe's bytes follow): valueSize is a minimum.
+ */
 export const RUN_PHASE_MAP = { name: "lg_threads", keySize: 4, valueSize: THREAD.size } as const;
 
 /**
- * The fd of this process's newest BPF map named `name` with these sizes, or undefined. Used when
+ * The fd of this process's newest BPF map named `name` with this key size and values of at least
+ * `valueSize` bytes, or undefined. Used when
  * the probe does not hand out its map fd: the fd table is the process's, so the map is found by
  * its kernel name (BPF_OBJ_GET_INFO_BY_FD; struct bpf_map_info: key_size @8, value_size @12,
  * name[16] @24, since 4.15). The newest (highest id) wins when an old probe is still open.
@@ -33,7 +37,7 @@ export function findMapFd(spec: { name: string; keySize: number; valueSize: numb
       continue; // closed between readlink and the call
     }
     const name = info.subarray(24, 40).toString("latin1").replace(/\0.*$/s, "");
-    if (name !== spec.name || info.readUInt32LE(8) !== spec.keySize || info.readUInt32LE(12) !== spec.valueSize) continue;
+    if (name !== spec.name || info.readUInt32LE(8) !== spec.keySize || info.readUInt32LE(12) < spec.valueSize) continue;
     const id = info.readUInt32LE(4);
     if (best === undefined || id > best.id) best = { fd, id };
   }
@@ -71,18 +75,34 @@ export function retainMap(fd: number): { fd: number; close(): void } {
  * thread per tick" cheap. Key, value and attrs live in one off-heap ArrayBuffer (a `new
  * ArrayBuffer` backing store never moves), so the addresses inside the attrs stay valid.
  */
+/** Where the value buffer starts in RunPhaseReader's memory: after the key, next key and three attrs. */
+const VALUE_AT = 256;
+
+/** The value size of map `fd` (struct bpf_map_info value_size @12). */
+function mapValueSize(fd: number): number {
+  const info = Buffer.alloc(40);
+  bpfCall("bpf get map info", BpfCmd.ObjGetInfoByFd, ObjInfoAttr, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.length, info }));
+  return info.readUInt32LE(12);
+}
+
 export class RunPhaseReader {
-  private readonly mem = new ArrayBuffer(256);
-  private readonly key = Buffer.from(this.mem, 0, 8); // u32 tid (8 for alignment)
-  private readonly next = Buffer.from(this.mem, 8, 8); // GET_NEXT_KEY output
-  private readonly value = Buffer.from(this.mem, 16, THREAD.size);
+  private readonly mem: ArrayBuffer;
+  private readonly key: Buffer; // u32 tid (8 for alignment)
+  private readonly next: Buffer; // GET_NEXT_KEY output
+  private readonly value: Buffer; // the map's whole value: the kernel copies all of it
   private readonly lookupAttr: Buffer;
   private readonly firstKeyAttr: Buffer;
   private readonly nextKeyAttr: Buffer;
   lookups = 0;
 
-  /** `fd`: the probe's threads map (hash, key u32 tid). Not owned (see retainMap). */
+  /** `fd`: the probe's threads map (hash, key u32 tid, values ≥ THREAD.size). Not owned (see retainMap). */
   constructor(fd: number) {
+    const valueSize = mapValueSize(fd);
+    if (valueSize < THREAD.size) throw new RangeError(`run-phase map values of ${valueSize} bytes, at least ${THREAD.size} expected`);
+    this.mem = new ArrayBuffer(VALUE_AT + valueSize);
+    this.key = Buffer.from(this.mem, 0, 8);
+    this.next = Buffer.from(this.mem, 8, 8);
+    this.value = Buffer.from(this.mem, VALUE_AT, valueSize);
     const attrs = (i: number) => Buffer.from(this.mem, 64 + i * 64, MapElemAttr.size);
     this.lookupAttr = attrs(0);
     encodeAttr(MapElemAttr, { map_fd: fd, key: this.key, value: this.value }).copy(this.lookupAttr);

@@ -7,6 +7,7 @@ import { ThreadNames } from "./target.js";
 import { Containers } from "./container.js";
 import type { CauseAccounting } from "../cause/index.js";
 import { THREAD_BUCKET_BOUNDS_S } from "../probes/loop-gap/layout.js";
+import { COMPANION } from "../probes/run-cause/layout.js";
 import type { GapSeries } from "../report/metrics.js";
 
 export interface WatchConfig {
@@ -64,23 +65,25 @@ export class Watcher {
 
   static async open(cfg: WatchConfig, attributors?: AttributorFactory, notice: (text: string) => void = () => {}): Promise<Watcher> {
     const events = !cfg.stats || cfg.thresholdMs > 0;
+    const withCauses = events && cfg.cause !== false;
     const probe = await LoopGapProbe.open({
       pids: cfg.pids,
       ...(cfg.tid === undefined ? {} : { tid: cfg.tid }),
       thresholdNs: events ? BigInt(Math.round(cfg.thresholdMs * 1e6)) : null,
       stats: cfg.stats || cfg.histogram === true,
       threadHistograms: cfg.histogram === true,
+      // room in each thread's entry for cause accounting, which attaches after detection is armed
+      ...(withCauses ? { companionBytes: COMPANION.size } : {}),
     });
     const armedAtMs = performance.now(); // detection is live from here; the rest loads after it
     let attributor: StackAttributor | undefined;
     let causes: CauseAccounting | undefined;
     try {
-      if (events && cfg.cause !== false) {
+      if (withCauses) {
         const { CauseAccounting } = await import("../cause/index.js");
-        causes = await CauseAccounting.open({
+        causes = CauseAccounting.open({
+          probe,
           pids: cfg.pids,
-          ...(cfg.tid === undefined ? {} : { tid: cfg.tid }),
-          thresholdNs: BigInt(Math.round(cfg.thresholdMs * 1e6)),
           python: cfg.stacks, // GIL holder attribution reads the target's memory like stacks do
         });
       }

@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { LoopGapProbe, type GapEvent } from "../../src/probes/loop-gap/index.js";
-import { CauseAccounting } from "../../src/cause/index.js";
+import { CAUSE_COMPANION_BYTES, CauseAccounting } from "../../src/cause/index.js";
 import type { Cause } from "../../src/report/model.js";
 
 export const FIXTURE = join(fileURLToPath(new URL(".", import.meta.url)), "../../../test/fixtures/cause/causes.py");
@@ -60,23 +60,23 @@ function start(python: string, config: object): { child: ChildProcess; ready: Pr
 }
 
 /** Run one fixture with detection + cause accounting; every gap of the run with its joined cause. */
-export async function runCauses(config: { blocks: Array<{ how: How; ms: number }>; cpu?: number }, o: { thresholdNs?: bigint; python?: boolean; pythonBin?: string } = {}): Promise<Run> {
+export async function runCauses(config: { blocks: Array<{ how: How; ms: number }>; cpu?: number }, o: { thresholdNs?: bigint; python?: boolean; pythonBin?: string; perf?: boolean } = {}): Promise<Run> {
   const fx = start(o.pythonBin ?? PYTHON, config);
   try {
     const { pid } = await fx.ready;
     const thresholdNs = o.thresholdNs ?? 40_000_000n;
-    const probe = await LoopGapProbe.open({ pids: [pid], thresholdNs, stats: false });
+    const probe = await LoopGapProbe.open({ pids: [pid], thresholdNs, stats: false, companionBytes: CAUSE_COMPANION_BYTES });
     let causes: CauseAccounting | undefined;
     try {
-      causes = await CauseAccounting.open({ pids: [pid], thresholdNs, python: o.python ?? true });
+      causes = CauseAccounting.open({ probe, pids: [pid], python: o.python ?? true, ...(o.perf === true ? { perf: true } : {}) });
       const ca = causes;
       const joined: Joined[] = [];
       const consume = (async () => {
-        for await (const gap of probe.events()) joined.push({ gap, cause: await ca.cause(gap) });
+        for await (const gap of probe.events()) joined.push({ gap, cause: ca.cause(gap) });
       })();
       fx.child.stdin?.write("go\n");
       const truth = await fx.done;
-      await new Promise((r) => setTimeout(r, 100)); // the last events reach the rings
+      await new Promise((r) => setTimeout(r, 100)); // the last events reach the ring
       probe.close();
       await consume;
       return { pid, truth, joined };

@@ -56,3 +56,27 @@ test("findMapFd finds the probe's map by name; retainMap keeps it readable after
   assert.equal(findMapFd(RUN_PHASE_MAP), undefined);
   assert.equal(fds(), before);
 });
+
+test("RunPhaseReader and findMapFd take values longer than THREAD (a companion probe's bytes follow)", (t) => {
+  if (!requireRoot(t)) return;
+  const size = THREAD.size + 328;
+  const m = hashMap(RUN_PHASE_MAP.name, 4, size, 8);
+  try {
+    const v = Buffer.alloc(size, 0xab); // the companion's bytes: must not spill anywhere
+    entry(9_000n, 300).copy(v);
+    m.update(u32Key(301), v);
+    assert.equal(findMapFd(RUN_PHASE_MAP), m.fd);
+    const r = new RunPhaseReader(m.fd);
+    for (let i = 0; i < 1000; i++) assert.equal(r.runPhaseStart(301), 9_000n);
+    assert.deepEqual(r.threads(), [{ pid: 300, tid: 301, runPhaseStartNs: 9_000n }]);
+  } finally {
+    m.close();
+  }
+  const small = hashMap(RUN_PHASE_MAP.name, 4, 8, 8);
+  try {
+    assert.equal(findMapFd(RUN_PHASE_MAP), undefined, "values shorter than THREAD are not the probe's");
+    assert.throws(() => new RunPhaseReader(small.fd), RangeError);
+  } finally {
+    small.close();
+  }
+});

@@ -9,7 +9,7 @@ import type { Instruction } from "../../bpf/asm/insn.js";
 import { PROG_TYPE_RAW_TRACEPOINT, RAW_SYS_ENTER_ID, RawTracepointLink } from "./raw-tracepoint.js";
 import {
   rawSwitchProgram, rawWakeupProgram, switchProgram, sysEnterProgram, sysExitProgram, wakeupProgram,
-  type RawSyscallOffsets, type RunCauseMaps, type SchedOffsets,
+  type RawSyscallOffsets, type RunCauseLayout, type RunCauseMaps, type SchedOffsets,
 } from "./program.js";
 
 /** Anything the probe owns and closes. */
@@ -64,17 +64,19 @@ function attachPair(spec: PairSpec, own: Own, perfOnly: boolean, notes: string[]
   return "perf";
 }
 
-export function attachSched(maps: RunCauseMaps, own: Own, perfOnly: boolean, notes: string[]): "raw" | "perf" {
+export function attachSched(maps: RunCauseMaps, l: RunCauseLayout, own: Own, perfOnly: boolean, notes: string[]): "raw" | "perf" {
   return attachPair(
     {
       what: "scheduler",
       category: "sched",
       names: ["sched_switch", "sched_wakeup"],
       progNames: ["rc_switch", "rc_wakeup"],
-      raw: () => [rawSwitchProgram(maps), rawWakeupProgram(maps)],
+      raw: () => [rawSwitchProgram(maps, l), rawWakeupProgram(maps, l)],
       perf: () => {
+        // The perf records carry initial-namespace pids; the raw programs ask the kernel for the namespace's.
+        if (l.pidNamespace !== undefined) throw new ToolError("not-supported", "account causes inside a PID namespace: needs sched_switch as a raw tracepoint (linux ≥ 5.18)");
         const sched = schedOffsets();
-        return [switchProgram(maps, sched), wakeupProgram(maps, sched)];
+        return [switchProgram(maps, l, sched), wakeupProgram(maps, l, sched)];
       },
     },
     own,
@@ -84,7 +86,7 @@ export function attachSched(maps: RunCauseMaps, own: Own, perfOnly: boolean, not
 }
 
 /** raw_syscalls sys_enter/sys_exit (perf fallback: offsets from tracefs). */
-export function attachSyscalls(maps: RunCauseMaps, futexNrs: readonly number[], skip: readonly number[], own: Own, perfOnly: boolean, notes: string[]): "raw" | "perf" {
+export function attachSyscalls(maps: RunCauseMaps, l: RunCauseLayout, futexNrs: readonly number[], skip: readonly number[], own: Own, perfOnly: boolean, notes: string[]): "raw" | "perf" {
   return attachPair(
     {
       what: "raw_syscalls",
@@ -93,11 +95,11 @@ export function attachSyscalls(maps: RunCauseMaps, futexNrs: readonly number[], 
       progNames: ["rc_sys_enter", "rc_sys_exit"],
       raw: () => {
         const raw = { enterId: RAW_SYS_ENTER_ID, exitId: null };
-        return [sysEnterProgram(maps, raw, skip), sysExitProgram(maps, raw, futexNrs)];
+        return [sysEnterProgram(maps, l, raw, skip), sysExitProgram(maps, l, raw, futexNrs)];
       },
       perf: () => {
         const offsets = rawSyscallOffsets();
-        return [sysEnterProgram(maps, offsets, skip), sysExitProgram(maps, offsets, futexNrs, skip)];
+        return [sysEnterProgram(maps, l, offsets, skip), sysExitProgram(maps, l, offsets, futexNrs, skip)];
       },
     },
     own,

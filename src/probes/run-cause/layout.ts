@@ -5,8 +5,7 @@ export const SLOTS = 8;
 export const SLOT = { size: 24, nrPlus1: 0, count: 8, ns: 16 } as const;
 
 /**
- * Accounting block (same layout in the thread state at THREAD.acct and in the ring-buffer record
- * at RECORD.acct): struct { u64 on, off, runq, futex, longest_off; s64 longest_nr, longest_stackid;
+ * Accounting block (at COMPANION.acct): struct { u64 on, off, runq, futex, longest_off; s64 longest_nr, longest_stackid;
  * u64 other_count, other_ns; struct { u64 nr+1 (0 = free), count, ns } slots[SLOTS]; }.
  */
 export const ACCT = {
@@ -20,24 +19,20 @@ export const STATE_OFF = 1; // switched out not runnable (sleeping, blocked)
 export const STATE_RUNQ = 2; // runnable, waiting for a CPU (preempted, or woken and not yet running)
 
 /**
- * threads map value (key: u32 tid): struct { u64 run_start (0 while waiting); u32 tgid; u32 flags;
- * u64 state; u64 last_ts; s64 cur_nr; u64 cur_sys_start; s64 off_nr; s64 off_stackid; u64 task;
- * ACCT acct; }. cur_* is the syscall in progress (cur_sys_start 0: none seen in this phase); off_*
- * the syscall and kernel stack at the last switch-out; task the thread's task_struct address as
- * the raw sched tracepoints pass it (also a key of the tasks map).
+ * The run-cause block kept in loop-gap's threads map value, at loop-gap's COMPANION_OFFSET (the
+ * key is the thread's tid; loop-gap's own fields before it say whether a run phase is open and
+ * since when): struct { u64 phase; u64 state; u64 last_ts; s64 cur_nr; u64 cur_sys_start;
+ * s64 off_nr; s64 off_stackid; u64 task; ACCT acct; }.
+ *   phase — the run_start of the phase this block accounts; a program that finds run_start ≠ phase
+ *           starts it over ("rollover"): the thread is on CPU since run_start, nothing else yet.
+ *   cur_* — the syscall in progress (cur_sys_start 0: none); off_* the syscall and kernel stack at
+ *           the last switch-out; task the thread's task_struct address as the raw sched
+ *           tracepoints pass it (also a key of the tasks map).
+ * Offsets here are relative to the block.
  */
-export const THREAD = {
-  runStart: 0, tgid: 8, flags: 12, state: 16, lastTs: 24, curNr: 32, curSysStart: 40, offNr: 48, offStackid: 56,
-  task: 64, acct: 72, size: 72 + ACCT.size,
+export const COMPANION = {
+  phase: 0, state: 8, lastTs: 16, curNr: 24, curSysStart: 32, offNr: 40, offStackid: 48, task: 56, acct: 64, size: 64 + ACCT.size,
 } as const;
-/** THREAD.flags bit: the thread has waited in an epoll syscall (as loop-gap's THREAD_WAITS_IN_EPOLL). */
-export const THREAD_WAITS_IN_EPOLL = 1;
-
-/** Ring-buffer record: struct { u32 tgid; u32 tid; u64 start_ns; u64 end_ns; ACCT acct; }. */
-export const RECORD = { tgid: 0, tid: 4, start: 8, end: 16, acct: 24, size: 24 + ACCT.size } as const;
-
-/** counters ARRAY (one element): struct { u64 ringbuf_drops; }. */
-export const COUNTERS = { size: 8, drops: 0 } as const;
 
 export interface SyscallSlot {
   nr: number;
@@ -63,9 +58,28 @@ export interface RunRecord {
   other: { count: number; ns: bigint };
 }
 
-export function decodeRecord(b: Buffer): RunRecord {
-  if (b.length < RECORD.size) throw new RangeError(`run-cause record of ${b.length} bytes, expected ${RECORD.size}`);
-  const a = RECORD.acct;
+/** The gap a companion block is read for: the detector's event. */
+export interface Gap {
+  pid: number;
+  tid: number;
+  startNs: bigint;
+  endNs: bigint;
+}
+
+/**
+ * The record of `gap` from the companion block the detector copied when the gap ended. The last
+ * period, from last_ts to the end, goes to the state the thread was in. A block whose phase is not
+ * this gap's saw no scheduler or syscall event during it (every one starts its phase over first):
+ * the thread ran on CPU, without a syscall, from start to end.
+ */
+export function decodeCompanion(b: Buffer, gap: Gap): RunRecord {
+  if (b.length < COMPANION.size) throw new RangeError(`run-cause block of ${b.length} bytes, expected ${COMPANION.size}`);
+  const total = gap.endNs - gap.startNs;
+  const base = { pid: gap.pid, tid: gap.tid, startNs: gap.startNs, endNs: gap.endNs };
+  if (b.readBigUInt64LE(COMPANION.phase) !== gap.startNs) {
+    return { ...base, onNs: total, offNs: 0n, runqNs: 0n, futexNs: 0n, longestOffNs: 0n, longestOffNr: null, longestOffStackid: null, slots: [], other: { count: 0, ns: 0n } };
+  }
+  const a = COMPANION.acct;
   const u = (off: number) => b.readBigUInt64LE(a + off);
   const s = (off: number) => b.readBigInt64LE(a + off);
   const slots: SyscallSlot[] = [];
@@ -75,16 +89,22 @@ export function decodeRecord(b: Buffer): RunRecord {
     if (nrPlus1 === 0n) continue;
     slots.push({ nr: Number(nrPlus1 - 1n), count: Number(b.readBigUInt64LE(at + SLOT.count)), ns: b.readBigUInt64LE(at + SLOT.ns) });
   }
+  let onNs = u(ACCT.on);
+  let offNs = u(ACCT.off);
+  let runqNs = u(ACCT.runq);
+  const lastTs = b.readBigUInt64LE(COMPANION.lastTs);
+  const last = gap.endNs > lastTs ? gap.endNs - lastTs : 0n;
+  const state = Number(b.readBigUInt64LE(COMPANION.state));
+  if (state === STATE_OFF) offNs += last;
+  else if (state === STATE_RUNQ) runqNs += last;
+  else onNs += last;
   const nr = s(ACCT.longestNr);
   const stackid = s(ACCT.longestStackid);
   return {
-    pid: b.readUInt32LE(RECORD.tgid),
-    tid: b.readUInt32LE(RECORD.tid),
-    startNs: b.readBigUInt64LE(RECORD.start),
-    endNs: b.readBigUInt64LE(RECORD.end),
-    onNs: u(ACCT.on),
-    offNs: u(ACCT.off),
-    runqNs: u(ACCT.runq),
+    ...base,
+    onNs,
+    offNs,
+    runqNs,
     futexNs: u(ACCT.futex),
     longestOffNs: u(ACCT.longestOff),
     longestOffNr: nr < 0n ? null : Number(nr),

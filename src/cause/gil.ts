@@ -63,7 +63,9 @@ export class GilObserver {
     const counts = new Map<number, number>();
     for (const o of inside) counts.set(o.holderTid, (counts.get(o.holderTid) ?? 0) + 1);
     const top = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-    const last = inside.filter((o) => o.holderTid === top).at(-1);
+    // the latest observation with a stack: a read that caught the holder between frames has none
+    const ofTop = inside.filter((o) => o.holderTid === top);
+    const last = ofTop.filter((o) => o.holderFrames.length > 0).at(-1) ?? ofTop.at(-1);
     if (last === undefined) return null;
     return { waitMs, holderTid: last.holderTid, holderName: last.holderName, holderFrames: last.holderFrames };
   }

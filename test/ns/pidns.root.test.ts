@@ -2,36 +2,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { requireRoot } from "../helpers/root.js";
 import { LoopGapProbe, nsTids, toolPidNamespace } from "../../src/probes/loop-gap/index.js";
-import { parseNsPid } from "../../src/probes/loop-gap/nspid.js";
 import { Fixture, FIXTURES } from "../probes/loop-gap/fixture.js";
 import { assertBlocksReported, collect } from "../probes/loop-gap/match.js";
+import { outerPids } from "./procs.js";
 
 const PYTHON = "/root/.pyenv/versions/3.12.1/bin/python3";
 const UNSHARE = ["/usr/bin/unshare", "--pid", "--fork", "--mount-proc"] as const;
 const DRIVER = join(fileURLToPath(new URL(".", import.meta.url)), "driver.js");
-
-/** Pids (this /proc's) of the processes in PID namespace `ino` whose innermost id is `nsPid`. */
-function outerPids(ino: string, nsPid: number): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      if (readlinkSync(`/proc/${pid}/ns/pid`) !== `pid:[${ino}]`) continue;
-      const ids = parseNsPid(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (ids !== undefined && ids[ids.length - 1] === nsPid) found.push(pid);
-    } catch {
-      continue; // exited while we looked
-    }
-  }
-  return found;
-}
 
 test("tool in the root namespace, target in its own PID namespace: detected with root-namespace ids; nsTids translates", async (t) => {
   if (!requireRoot(t)) return;

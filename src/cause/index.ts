@@ -10,7 +10,7 @@ import type { LoopGapProbe, GapEvent } from "../probes/loop-gap/index.js";
 import { COMPANION, RunCauseProbe, decodeCompanion, type RunRecord } from "../probes/run-cause/index.js";
 import { buildCause } from "./build.js";
 import { GilObserver } from "./gil.js";
-import { loadKallsyms } from "./kallsyms.js";
+import { loadKallsyms, preloadKallsyms } from "./kallsyms.js";
 import { archOf, epollWaitNumbers, futexNumbers, type Arch } from "./syscalls.js";
 
 export { summarize, formatMs } from "./summary.js";
@@ -81,6 +81,8 @@ export class CauseAccounting {
     } catch (e) {
       throw wrap("open cause accounting", e);
     }
+    // symbols for kernel stacks, read now rather than at the first off-CPU block, while it is sampled
+    void preloadKallsyms();
     const gil = o.python === true ? new GilObserver(futexNrs) : undefined;
     const c = new CauseAccounting(probe, arch, gil);
     for (const pid of o.pids) c.#openReader(pid);

@@ -62,15 +62,37 @@ export function threadName(pid: number, tid: number): string | null {
   }
 }
 
-/** A small per-thread cache of names: one /proc read per thread, not per event. */
+/**
+ * Thread names (comm) by pid and tid, read from /proc at most once a second per thread (threads
+ * rename themselves; a tid is reused by a later thread or, in discovery mode, another process). A
+ * thread that is gone keeps its last known name. Bounded: the least recently read go first.
+ */
 export class ThreadNames {
-  private readonly names = new Map<number, string | null>();
+  private readonly names = new Map<string, { name: string | null; atMs: number }>();
+
+  constructor(
+    private readonly maxEntries = 4096,
+    private readonly maxAgeMs = 1000,
+    private readonly read: (pid: number, tid: number) => string | null = threadName,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
   get(pid: number, tid: number): string | null {
-    let n = this.names.get(tid);
-    if (n === undefined || n === null) {
-      n = threadName(pid, tid);
-      this.names.set(tid, n);
+    const key = `${pid}:${tid}`;
+    const hit = this.names.get(key);
+    const t = this.now();
+    if (hit !== undefined && hit.name !== null && t - hit.atMs < this.maxAgeMs) return hit.name;
+    const name = this.read(pid, tid) ?? hit?.name ?? null;
+    this.names.delete(key); // re-inserted last: Map order is the eviction order
+    this.names.set(key, { name, atMs: t });
+    for (const old of this.names.keys()) {
+      if (this.names.size <= this.maxEntries) break;
+      this.names.delete(old);
     }
-    return n;
+    return name;
+  }
+
+  get size(): number {
+    return this.names.size;
   }
 }

@@ -67,6 +67,8 @@ export class LoopGapProbe {
   readonly #waiter: FdWaiter;
   readonly #wake = new Map<number, () => void>();
   readonly #queue: GapEvent[] = [];
+  /** Final per-thread buckets of threads that exited, by tid, until their process stops being traced. */
+  readonly #retired = new Map<number, ThreadGapStats>();
   #notify: Array<() => void> = [];
   #closed = false;
   #failure: unknown;
@@ -133,6 +135,7 @@ export class LoopGapProbe {
     for (const key of th?.keys() ?? []) {
       if (th?.lookup(key)?.readUInt32LE(THREAD_HIST.tgid) === pid) th.delete(key);
     }
+    for (const [tid, r] of this.#retired) if (r.pid === pid) this.#retired.delete(tid);
   }
 
   /**
@@ -149,8 +152,9 @@ export class LoopGapProbe {
   /**
    * Remove targets entries that are not live processes: threads (fork also reports new threads,
    * whose tids the kernel adds and removes again when they exit) and processes whose exit the
-   * kernel did not see; and per-thread histograms of threads that exited. Returns how many
-   * entries went. Cheap enough to call once a second.
+   * kernel did not see; and per-thread histograms of threads that exited (their final counts stay
+   * in threadStats() while their process is traced). Returns how many entries went. Cheap enough
+   * to call once a second.
    */
   pruneTargets(): number {
     if (this.#closed) return 0;
@@ -161,9 +165,17 @@ export class LoopGapProbe {
     }
     const th = this.#parts.threadHist;
     for (const key of th?.keys() ?? []) {
-      const pid = th?.lookup(key)?.readUInt32LE(THREAD_HIST.tgid);
-      if (pid !== undefined && !existsSync(`/proc/${pid}/task/${key.readUInt32LE(0)}`) && th?.delete(key) === true) n++;
+      const v = th?.lookup(key);
+      if (v === undefined) continue;
+      const tid = key.readUInt32LE(0);
+      const final = decodeThreadHist(tid, v); // a dead thread's entry no longer changes
+      if (!existsSync(`/proc/${final.pid}/task/${tid}`) && th?.delete(key) === true) {
+        this.#retired.set(tid, final);
+        n++;
+      }
     }
+    const traced = new Set(targets.keys().map((k) => k.readUInt32LE(0)));
+    for (const [tid, r] of this.#retired) if (!traced.has(r.pid)) this.#retired.delete(tid);
     return n;
   }
 
@@ -171,14 +183,24 @@ export class LoopGapProbe {
    * Per-thread gap buckets (threadHistograms), one map read per thread; [] without them. Counts
    * are per bucket (THREAD_BUCKET_BOUNDS_S then +Inf), not cumulative. A thread's count, sum and
    * bucket are three separate stores: a read during a gap may see one ahead of the others.
+   * Threads that exited are included with their final counts while their process is traced
+   * (until its tid is taken by a new thread, whose entry the kernel starts from zero).
    */
   threadStats(): ThreadGapStats[] {
     const th = this.#parts.threadHist;
     if (this.#closed || th === undefined) return [];
     const out: ThreadGapStats[] = [];
+    const live = new Set<number>();
     for (const key of th.keys()) {
       const v = th.lookup(key);
-      if (v !== undefined) out.push(decodeThreadHist(key.readUInt32LE(0), v));
+      if (v === undefined) continue;
+      const tid = key.readUInt32LE(0);
+      live.add(tid);
+      out.push(decodeThreadHist(tid, v));
+    }
+    for (const [tid, r] of this.#retired) {
+      if (live.has(tid)) this.#retired.delete(tid);
+      else out.push(r);
     }
     return out.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
   }

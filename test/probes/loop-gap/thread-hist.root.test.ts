@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { requireRoot } from "../../helpers/root.js";
+import { repoRoot } from "../../helpers/cli.js";
 import { pythonFixture } from "./fixture.js";
 import { runSession } from "./run.js";
 import { LoopGapProbe, THREAD_BUCKETS, THREAD_BUCKET_BOUNDS_S, type ThreadGapStats } from "../../../src/probes/loop-gap/index.js";
@@ -48,5 +49,46 @@ test("without threadHistograms threadStats() is empty", async (t) => {
   } finally {
     probe.close();
     await probe.whenClosed();
+  }
+});
+
+test("threadStats keeps an exited thread's final buckets while its process is traced, then drops them", async (t) => {
+  if (!requireRoot(t)) return;
+  const { spawn } = await import("node:child_process");
+  const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const { createInterface } = await import("node:readline");
+  const dir = mkdtempSync(join(tmpdir(), "lg-retired-"));
+  const py = spawn(PYTHON, [join(repoRoot, "test/fixtures/metrics/thread_exit.py"), dir], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines: Array<Record<string, unknown>> = [];
+  createInterface({ input: py.stdout! }).on("line", (l) => lines.push(JSON.parse(l) as Record<string, unknown>)); // stdio pipe; the fixture prints JSON
+  const until = async (key: string) => {
+    for (let i = 0; i < 1000 && !lines.some((o) => key in o); i++) await new Promise((r) => setTimeout(r, 10));
+    const hit = lines.find((o) => key in o);
+    assert.ok(hit !== undefined, `fixture said ${key}`);
+    return hit;
+  };
+  const probe = await LoopGapProbe.open({ pids: [py.pid!], thresholdNs: null, stats: true, threadHistograms: true }); // spawned: has a pid
+  try {
+    writeFileSync(join(dir, "go1"), "");
+    const tid = Number((await until("started"))["tid"]);
+    await until("blocked");
+    writeFileSync(join(dir, "exit1"), "");
+    await until("exited");
+    probe.pruneTargets();
+    const mine = probe.threadStats().find((x) => x.tid === tid);
+    assert.ok(mine !== undefined, "the exited thread's buckets are still there");
+    assert.equal(mine.pid, py.pid);
+    assert.equal(mine.counts[threadBucketOf(80_000_000n)], 1n, "its 80 ms block, counted once");
+    writeFileSync(join(dir, "end"), "");
+    await new Promise((resolve) => py.on("exit", resolve));
+    probe.pruneTargets();
+    assert.deepEqual(probe.threadStats().filter((x) => x.pid === py.pid), [], "gone with its process");
+  } finally {
+    probe.close();
+    await probe.whenClosed();
+    py.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
   }
 });

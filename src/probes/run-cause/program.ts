@@ -128,6 +128,13 @@ function endOffPeriod(f: Fields, p: string): Instruction[] {
   ];
 }
 
+/**
+ * r9 = now, read once per program run and only once a loop thread is involved: the scheduler
+ * programs run on every context switch of the system, and a clock read is the dearest thing
+ * they could do (bench/helpers.ts). r9 starts at 0. Clobbers r0-r5.
+ */
+const now = (p: string): Instruction[] => [jneImm(R9, 0, `${p}_now`), call(Helper.KtimeGetNs), mov64Reg(R9, R0), label(`${p}_now`)];
+
 /** In: r7 = the entry of the thread switching out, r9 = now: on-CPU time up to now (only when it is on CPU, else to `miss`). */
 function switchedOutOnCpu(f: Fields, miss: string): Instruction[] {
   return [
@@ -190,12 +197,12 @@ function threadByTask(maps: RunCauseMaps, f: Fields): Instruction[] {
 export function switchProgram(maps: RunCauseMaps, l: RunCauseLayout, o: SchedOffsets): Instruction[] {
   const f = fieldsAt(l.base);
   return [
-    mov64Reg(R6, R1),
-    call(Helper.KtimeGetNs), mov64Reg(R9, R0),
+    mov64Reg(R6, R1), mov64Imm(R9, 0),
     // prev: in a phase and on CPU
     ldxW(R0, R6, o.prevPid), ...tidFilter(maps, "next"), stxW(R10, -4, R0),
     ...lookupThread(maps), jeqImm(R0, 0, "next"), mov64Reg(R7, R0),
     ...inPhase(f, "next", "prev"),
+    ...now("prev"),
     ...switchedOutOnCpu(f, "next"),
     ldx(o.prevStateSize === 8 ? Size.DW : Size.W, R1, R6, o.prevState), and64Imm(R1, TASK_REPORT_MASK),
     jneImm(R1, 0, "sleeps"),
@@ -207,6 +214,7 @@ export function switchProgram(maps: RunCauseMaps, l: RunCauseLayout, o: SchedOff
     ldxW(R0, R6, o.nextPid), ...tidFilter(maps, "out"), stxW(R10, -4, R0),
     ...lookupThread(maps), jeqImm(R0, 0, "out"), mov64Reg(R7, R0),
     ldxDW(R1, R7, f.runStart), jeqImm(R1, 0, "out"), ldxDW(R2, R7, f.phase), jneReg(R1, R2, "out"),
+    ...now("next"),
     ...switchIn(maps, f),
     ...out(),
   ];
@@ -337,12 +345,12 @@ export const RAW_WAKEUP = { task: 0 } as const;
 export function rawSwitchProgram(maps: RunCauseMaps, l: RunCauseLayout): Instruction[] {
   const f = fieldsAt(l.base);
   return [
-    mov64Reg(R6, R1),
-    call(Helper.KtimeGetNs), mov64Reg(R9, R0),
+    mov64Reg(R6, R1), mov64Imm(R9, 0),
     // prev is current: in a phase and on CPU
     ...currentPidTgid(l.pidNamespace, "next"), ...tidFilter(maps, "next"), stxW(R10, -4, R0),
     ...lookupThread(maps), jeqImm(R0, 0, "next"), mov64Reg(R7, R0),
     ...inPhase(f, "next", "prev"),
+    ...now("prev"),
     ...switchedOutOnCpu(f, "next"),
     // learn the thread's task pointer once: tasks[prev] = tid (key at fp-16, tid still at fp-4)
     ldxDW(R1, R6, RAW_SWITCH.prev), ldxDW(R2, R7, f.task), jeqReg(R1, R2, "known"),
@@ -360,6 +368,7 @@ export function rawSwitchProgram(maps: RunCauseMaps, l: RunCauseLayout): Instruc
     label("next"),
     ldxDW(R1, R6, RAW_SWITCH.next),
     ...threadByTask(maps, f),
+    ...now("next"),
     ...switchIn(maps, f),
     ...out(),
   ];

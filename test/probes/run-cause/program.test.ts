@@ -88,3 +88,10 @@ test("in a PID namespace the current ids come from bpf_get_ns_current_pid_tgid",
   }
   assert.ok(!calls(marshal(sysEnterProgram(maps, L, raw))).includes(Helper.GetNsCurrentPidTgid));
 });
+
+test("the scheduler programs read the clock only after a loop thread is found (every context switch of the system runs them)", () => {
+  for (const p of [rawSwitchProgram(maps, L), switchProgram(maps, L, sched)]) {
+    const code = marshal(p);
+    assert.ok(firstCall(code, Helper.KtimeGetNs) > firstCall(code, Helper.MapLookupElem));
+  }
+});

@@ -7,6 +7,8 @@
 //     watch another (idle) process.
 // Conditions alternate within each repetition; medians and ranges are printed. Run as root:
 //   npx tsc -p . && node dist/bench/cause.js [--reps 7] [--seconds 2]
+// The busy target runs pinned to CPU 1. "paired" compares each repetition with the base of the
+// same repetition, run back to back.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { loadavg } from "node:os";
@@ -32,8 +34,10 @@ class Target {
   readonly #lines: string[] = [];
   #wake: (() => void) | undefined;
 
-  constructor(args: string[]) {
-    this.child = spawn(PYTHON, [TARGETS, ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  constructor(args: string[], cpu?: number) {
+    // pinned (taskset): the target alone on its CPU, so the tool's threads and other load do not share it
+    const argv = cpu === undefined ? [PYTHON, TARGETS, ...args] : ["taskset", "-c", String(cpu), PYTHON, TARGETS, ...args];
+    this.child = spawn(argv[0] ?? PYTHON, argv.slice(1), { stdio: ["pipe", "pipe", "inherit"] });
     createInterface({ input: this.child.stdout! }).on("line", (l) => { // stdio "pipe": stdout exists
       this.#lines.push(l);
       this.#wake?.();
@@ -108,21 +112,26 @@ async function series(tools: Tool[], target: Target, watchedPid: number): Promis
 
 function report(title: string, unit: string, base: Tool, results: Map<Tool, Sample[]>): void {
   console.log(`\n## ${title}\n${new Date().toISOString()}  load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}  ${REPS} × ${SECONDS} s, alternating`);
-  const baseRate = median((results.get(base) ?? []).map((x) => x.rate));
-  const baseCpu = median((results.get(base) ?? []).map((x) => x.perCpu));
+  const baseSamples = results.get(base) ?? [];
+  const baseRate = median(baseSamples.map((x) => x.rate));
+  const baseCpu = median(baseSamples.map((x) => x.perCpu));
   console.log(table(
-    ["tool", `${unit}/s median [min … max]`, `vs ${base}`, `${unit} per CPU-s median [min … max]`, `vs ${base}`],
+    ["tool", `${unit}/s median [min … max]`, `vs ${base}`, `${unit} per CPU-s median [min … max]`, `vs ${base}`, `paired per CPU-s: median [min … max]`],
     [...results].map(([tool, xs]) => {
       const rate = xs.map((x) => x.rate);
       const cpu = xs.map((x) => x.perCpu);
-      return [tool, spread(rate), (median(rate) / baseRate).toFixed(3), spread(cpu), (median(cpu) / baseCpu).toFixed(3)];
+      // each repetition against the base of the same repetition (back to back): slow phases of a
+      // shared host hit both sides of a pair, where they only widen the ranges of the medians
+      const paired = xs.map((x, i) => x.perCpu / (baseSamples[i]?.perCpu ?? NaN));
+      const fmt = (v: number) => v.toFixed(3);
+      return [tool, spread(rate), (median(rate) / baseRate).toFixed(3), spread(cpu), (median(cpu) / baseCpu).toFixed(3), `${fmt(median(paired))} [${fmt(Math.min(...paired))} … ${fmt(Math.max(...paired))}]`];
     }),
   ));
 }
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("run as root: this benchmark loads BPF programs");
-  const busy = new Target(["busy"]);
+  const busy = new Target(["busy"], 1);
   const idle = spawn("sleep", ["3600"], { stdio: "ignore" });
   try {
     const ready = await busy.next();

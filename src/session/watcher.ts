@@ -2,6 +2,7 @@
 // a BlockEvent (thread name, level, stacks from the attributor), and reads the in-kernel
 // histogram for stats. The CLI and the public `watch()` API are thin consumers of it.
 import { LoopGapProbe, type GapEvent } from "../probes/loop-gap/index.js";
+import { ToolError } from "../errors.js";
 import { levelFor, type BlockEvent, type StatsRecord, type StacksStatus, type TaskReport, type WeightedStack } from "../report/model.js";
 import { ThreadNames } from "./target.js";
 import { Containers } from "./container.js";
@@ -81,11 +82,18 @@ export class Watcher {
     try {
       if (withCauses) {
         const { CauseAccounting } = await import("../cause/index.js");
-        causes = CauseAccounting.open({
-          probe,
-          pids: cfg.pids,
-          python: cfg.stacks, // GIL holder attribution reads the target's memory like stacks do
-        });
+        try {
+          causes = CauseAccounting.open({
+            probe,
+            pids: cfg.pids,
+            python: cfg.stacks, // GIL holder attribution reads the target's memory like stacks do
+          });
+        } catch (e) {
+          // e.g. a PID namespace on a kernel whose sched_switch is not a raw tracepoint (< 5.18):
+          // detection and stacks go on, blocks say no cause
+          if (!(e instanceof ToolError) || e.kind !== "not-supported") throw e;
+          notice(`no cause accounting: ${e.chain()}`);
+        }
       }
       if (cfg.stacks && attributors !== undefined) attributor = await attributors(probe, cfg, notice);
     } catch (e) {

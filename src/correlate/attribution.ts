@@ -129,12 +129,20 @@ export class StackAttribution {
   }
 }
 
-/** Source lines through /proc/PID/root, one cache per process. */
+/** Processes whose source files stay cached: discovery mode sees processes come and go. */
+const SOURCE_CACHES = 16;
+
+/** Source lines through /proc/PID/root, one cache per process, for the most recently used ones. */
 function defaultSourceLine(): SourceLine {
-  const sources = new Map<number, SourceCache>();
+  const sources = new Map<number, SourceCache>(); // least recently used first
   return (pid, file, line) => {
     let c = sources.get(pid);
-    if (c === undefined) sources.set(pid, (c = new SourceCache(pid)));
+    if (c !== undefined) sources.delete(pid);
+    else {
+      c = new SourceCache(pid);
+      if (sources.size >= SOURCE_CACHES) sources.delete(sources.keys().next().value as number);
+    }
+    sources.set(pid, c);
     return c.line(file, line);
   };
 }

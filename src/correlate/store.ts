@@ -29,6 +29,12 @@ class ThreadSamples {
   items: Array<StoredSample | undefined> = []; // undefined: removed, before head
   head = 0; // items before head are removed; compacted lazily so removal stays O(1) amortised
   readonly phaseLastNs = new Map<bigint, bigint>(); // run phase start → its last capture
+  lastNs = 0n; // the latest capture added: an emptied thread is forgotten once this is old
+
+  constructor(
+    readonly pid: number,
+    readonly tid: number,
+  ) {}
 
   get size(): number {
     return this.items.length - this.head;
@@ -40,10 +46,15 @@ export function stackKey(frames: readonly SampleFrame[]): string {
   return frames.map((f) => `${f.function}\u0000${f.file}\u0000${f.line ?? ""}`).join("\u0001");
 }
 
-const threadKey = (pid: number, tid: number) => `${pid}:${tid}`;
+// A number, not a string built per sample: pid and tid are < 2^22 (PID_MAX_LIMIT), so the key
+// is exact below 2^44.
+const threadKey = (pid: number, tid: number) => pid * 0x40_0000 + tid;
+
+/** Each array of frames the sampler hands over is shared by the samples of its batch: one key each. */
+const keyOf = new WeakMap<readonly SampleFrame[], string>();
 
 export class SampleStore {
-  private readonly threads = new Map<string, ThreadSamples>();
+  private readonly threads = new Map<number, ThreadSamples>();
   private readonly stacks = new Map<string, InternedStack>();
   evicted = 0;
 
@@ -53,9 +64,10 @@ export class SampleStore {
     const k = threadKey(s.pid, s.tid);
     let t = this.threads.get(k);
     if (t === undefined) {
-      t = new ThreadSamples();
+      t = new ThreadSamples(s.pid, s.tid);
       this.threads.set(k, t);
     }
+    if (s.captureNs > t.lastNs) t.lastNs = s.captureNs;
     const stored: StoredSample = { captureNs: s.captureNs, phaseStartNs: s.phaseStartNs, stack: this.intern(s), sample: s };
     const last = t.items[t.items.length - 1];
     if (last === undefined || t.size === 0 || last.captureNs <= s.captureNs) t.items.push(stored);
@@ -88,8 +100,7 @@ export class SampleStore {
    */
   prune(nowNs: bigint, keepFrom: (pid: number, tid: number) => bigint | undefined): void {
     for (const [k, t] of this.threads) {
-      const [pid, tid] = k.split(":").map(Number) as [number, number]; // written by threadKey
-      const floor = keepFrom(pid, tid);
+      const floor = keepFrom(t.pid, t.tid);
       for (;;) {
         const h = t.items[t.head];
         if (h === undefined) break;
@@ -99,7 +110,8 @@ export class SampleStore {
         this.removeHead(t);
       }
       this.compact(t);
-      if (t.size === 0) this.threads.delete(k);
+      // An emptied thread stays while it is being sampled (no new entry for each block)
+      if (t.size === 0 && nowNs - t.lastNs > this.limits.retentionNs) this.threads.delete(k);
     }
   }
 
@@ -109,14 +121,13 @@ export class SampleStore {
     const t = this.threads.get(k);
     if (t === undefined) return;
     for (let h = t.items[t.head]; h !== undefined && h.captureNs <= endNs; h = t.items[t.head]) this.removeHead(t);
-    this.compact(t);
-    if (t.size === 0) this.threads.delete(k);
+    this.compact(t); // an emptied thread is forgotten by prune once its samples are old
   }
 
   /** Forget a process entirely (it exited or was removed). */
   dropPid(pid: number): void {
     for (const [k, t] of this.threads) {
-      if (!k.startsWith(`${pid}:`)) continue;
+      if (t.pid !== pid) continue;
       while (t.size > 0) this.removeHead(t);
       this.threads.delete(k);
     }
@@ -134,7 +145,8 @@ export class SampleStore {
 
   private intern(s: StackSample): InternedStack | null {
     if (s.status !== "ok" || s.frames.length === 0) return null;
-    const key = stackKey(s.frames);
+    let key = keyOf.get(s.frames);
+    if (key === undefined) keyOf.set(s.frames, (key = stackKey(s.frames)));
     let st = this.stacks.get(key);
     if (st === undefined) {
       st = { key, frames: s.frames, refs: 0 };
@@ -155,7 +167,10 @@ export class SampleStore {
   }
 
   private compact(t: ThreadSamples): void {
-    if (t.head > 1024 && t.head * 2 > t.items.length) {
+    if (t.head > 0 && t.head === t.items.length) {
+      t.items.length = 0; // empty: start over in place
+      t.head = 0;
+    } else if (t.head > 1024 && t.head * 2 > t.items.length) {
       t.items = t.items.slice(t.head);
       t.head = 0;
     }

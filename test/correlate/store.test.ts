@@ -74,3 +74,45 @@ test("attributing a block releases its samples", async () => {
   await c.attribute({ pid: 1, tid: 7, startNs: 0n, endNs: 3n });
   assert.equal(c.retained.samples, 1);
 });
+
+test("threads are told apart by pid and tid (no two ids share a key)", () => {
+  const s = new SampleStore({ retentionNs: 10_000n * MS, maxSamplesPerThread: 100 });
+  const at = (pid: number, tid: number, t: bigint): StackSample => ({ ...sample(t, 0n, `p${pid}t${tid}`), pid, tid });
+  s.add(at(1, 23, 1n));
+  s.add(at(12, 3, 2n));
+  s.add(at(4_194_303, 4_194_303, 3n)); // PID_MAX_LIMIT − 1
+  s.add(at(4_194_303, 4_194_302, 4n));
+  assert.deepEqual(s.window(1, 23, 0n, 9n).map((x) => x.captureNs), [1n]);
+  assert.deepEqual(s.window(12, 3, 0n, 9n).map((x) => x.captureNs), [2n]);
+  assert.deepEqual(s.window(4_194_303, 4_194_303, 0n, 9n).map((x) => x.captureNs), [3n]);
+  s.dropPid(4_194_303);
+  assert.equal(s.size, 2);
+});
+
+test("a thread emptied by attribution takes new samples, and is forgotten once they are old", () => {
+  const s = new SampleStore({ retentionNs: 10n * MS, maxSamplesPerThread: 100 });
+  for (let t = 0n; t < 5n; t++) s.add(sample(t * MS, 0n, "a"));
+  s.dropThrough(1, 7, 10n * MS); // the block was attributed
+  assert.equal(s.size, 0);
+  s.prune(5n * MS, () => undefined);
+  for (let t = 20n; t < 25n; t++) s.add(sample(t * MS, 20n * MS, "b"));
+  assert.deepEqual(s.window(1, 7, 0n, 100n * MS).map((x) => x.captureNs), [20n * MS, 21n * MS, 22n * MS, 23n * MS, 24n * MS]);
+  s.dropThrough(1, 7, 30n * MS);
+  s.prune(100n * MS, () => undefined);
+  assert.equal(s.size, 0);
+  assert.equal(s.distinctStacks, 0);
+  s.add(sample(101n * MS, 101n * MS, "c"));
+  assert.deepEqual(s.window(1, 7, 0n, 200n * MS).map((x) => x.captureNs), [101n * MS]);
+});
+
+test("samples of one batch share their frames array: the stack is interned once per array, correctly per content", () => {
+  const s = new SampleStore({ retentionNs: 10_000n * MS, maxSamplesPerThread: 100 });
+  const shared = [{ function: "f", file: "/a.py", line: 1 }];
+  for (let t = 0n; t < 3n; t++) s.add({ ...sample(t, 0n, "x"), frames: shared });
+  s.add({ ...sample(3n, 0n, "x"), frames: [{ function: "f", file: "/a.py", line: 1 }] }); // equal, another array
+  s.add({ ...sample(4n, 0n, "x"), frames: [{ function: "f", file: "/a.py", line: 2 }] });
+  assert.equal(s.distinctStacks, 2);
+  const w = s.window(1, 7, 0n, 9n);
+  assert.equal(w[0]?.stack, w[3]?.stack);
+  assert.notEqual(w[0]?.stack, w[4]?.stack);
+});

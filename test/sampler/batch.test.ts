@@ -19,3 +19,18 @@ test("a batch interns identical stacks once and marks torn samples with -1", () 
   assert.equal(b.sinceNs, undefined);
   assert.deepEqual(b.take(), { stacks: [], samples: [] });
 });
+
+test("the reader's own frame objects are interned by identity, and still by content past the remembered ones", () => {
+  const b = new Batch();
+  const f = (fn: string) => Object.freeze({ function: fn, file: "/a.py", line: 1 });
+  const stacks = Array.from({ length: 12 }, (_, i) => [f(`s${i}`), f("main")]); // more than a batch remembers by identity
+  for (const st of stacks) b.add({ ...base, captureNs: 1n }, st);
+  for (const st of stacks) b.add({ ...base, captureNs: 2n }, [...st]); // the same frame objects, a new array each time
+  for (const st of stacks) b.add({ ...base, captureNs: 3n }, st.map((x) => ({ ...x }))); // equal frames, other objects
+  const out = b.take();
+  assert.equal(out.stacks.length, 12);
+  const idx = out.samples.map((s) => s.stack);
+  assert.deepEqual(idx.slice(12, 24), idx.slice(0, 12));
+  assert.deepEqual(idx.slice(24, 36), idx.slice(0, 12));
+  assert.deepEqual(out.stacks[idx[5] ?? -1]?.[0], { function: "s5", file: "/a.py", line: 1 });
+});

@@ -132,11 +132,11 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-/** VmRSS / VmHWM in MiB. */
-export function memoryMiB(pid: number): { rss: number; hwm: number } {
+/** VmRSS / VmHWM in MiB, and VmRSS split into anonymous memory and mapped files (RssAnon, RssFile: the node binary, libraries; RssShmem: BPF ring buffers). */
+export function memoryMiB(pid: number): { rss: number; hwm: number; anon: number; file: number; shmem: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
-  return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
+  return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024, anon: kb("RssAnon") / 1024, file: kb("RssFile") / 1024, shmem: kb("RssShmem") / 1024 };
 }
 
 export function loadAverage(): string {

@@ -64,7 +64,8 @@ class Target {
   }
 }
 
-type Tool = "none" | "detect" | "detect+cause";
+/** detect+cause is the CLI's default (loop-gap in raw_syscalls mode, cause's syscall programs as its tail calls); "+cause/tp" is the earlier design: the wait tracepoints, plus cause's own raw_syscalls programs. */
+type Tool = "none" | "detect" | "detect+cause" | "detect+cause/tp";
 /** Per wall-clock second, and per CPU-second of the counting process. */
 interface Sample {
   rate: number;
@@ -74,8 +75,11 @@ interface Sample {
 async function withTool<T>(tool: Tool, pid: number, fn: () => Promise<T>): Promise<T> {
   if (tool === "none") return fn();
   // as the CLI: detection alone (--no-cause) has no companion bytes
-  const withCause = tool === "detect+cause";
-  const probe = await LoopGapProbe.open({ pids: [pid], thresholdNs: 10_000_000n, stats: false, ...(withCause ? { companionBytes: CAUSE_COMPANION_BYTES } : {}) });
+  const withCause = tool === "detect+cause" || tool === "detect+cause/tp";
+  const probe = await LoopGapProbe.open({
+    pids: [pid], thresholdNs: 10_000_000n, stats: false,
+    ...(withCause ? { companionBytes: CAUSE_COMPANION_BYTES, rawSyscalls: tool === "detect+cause" } : {}),
+  });
   const drain = (async () => { for await (const _ of probe.events()) void _; })();
   const cause = withCause ? CauseAccounting.open({ probe, pids: [pid], python: true }) : undefined;
   try {
@@ -137,12 +141,12 @@ async function main(): Promise<void> {
     const ready = await busy.next();
     const busyPid = Number(ready["pid"]);
     await busy.run(0.5); // warm-up
-    report("busy asyncio loop: loop iterations", "iterations", "detect", await series(["detect", "detect+cause"], busy, busyPid));
+    report("busy asyncio loop: loop iterations", "iterations", "detect", await series(["detect", "detect+cause", "detect+cause/tp"], busy, busyPid));
     busy.quit();
     const pp = new Target(["pingpong", "0"]);
     await pp.next();
     await pp.run(0.5);
-    report("unrelated pipe ping-pong (2 processes, 1 CPU): round trips", "round trips", "none", await series(["none", "detect", "detect+cause"], pp, idle.pid ?? 0));
+    report("unrelated pipe ping-pong (2 processes, 1 CPU): round trips", "round trips", "none", await series(["none", "detect", "detect+cause", "detect+cause/tp"], pp, idle.pid ?? 0));
     pp.quit();
   } finally {
     busy.child.kill("SIGKILL");

@@ -113,6 +113,27 @@ export class MmapArray extends BpfMap {
   }
 }
 
+/**
+ * A PROG_ARRAY: slots of programs for bpf_tail_call. A program put in a slot is referenced by the
+ * map, not by its fd; clear() (or closing the map's last fd: the kernel empties a prog array when
+ * its last user reference goes, map_release_uref) releases them. A tail call to an empty slot
+ * falls through to the caller's next instruction. Every program in it must have the type of the
+ * programs that call it.
+ */
+export class ProgArray extends BpfMap {
+  constructor(name: string, slots: number) {
+    super({ type: MapType.ProgArray, name, keySize: 4, valueSize: 4, maxEntries: slots });
+  }
+
+  set(slot: number, program: { readonly fd: number }): void {
+    this.update(u32Key(slot), u32Key(program.fd));
+  }
+
+  clear(slot: number): void {
+    if (this.fd >= 0) this.delete(u32Key(slot));
+  }
+}
+
 /** A PERCPU_ARRAY sized with the possible-CPU count; `lookupAll` returns one slice per CPU. */
 export class PerCpuArray extends BpfMap {
   readonly cpus = possibleCpuCount();

@@ -103,8 +103,8 @@ export class CauseAccounting {
     return this.#build(decodeCompanion(gap.companion, gap));
   }
 
-  /** How events are traced: raw tracepoints, or perf tracepoints where the kernel refused those. */
-  get via(): { syscalls: "raw" | "perf"; sched: "raw" | "perf" } {
+  /** How events are traced: syscalls as tail calls of loop-gap's raw_syscalls programs, raw tracepoints, or perf tracepoints where the kernel refused those. */
+  get via(): { syscalls: "loop-gap" | "raw" | "perf"; sched: "raw" | "perf" } {
     return { syscalls: this.#probe.syscallVia, sched: this.#probe.schedVia };
   }
 

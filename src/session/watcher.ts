@@ -73,8 +73,10 @@ export class Watcher {
       thresholdNs: events ? BigInt(Math.round(cfg.thresholdMs * 1e6)) : null,
       stats: cfg.stats || cfg.histogram === true,
       threadHistograms: cfg.histogram === true,
-      // room in each thread's entry for cause accounting, which attaches after detection is armed
-      ...(withCauses ? { companionBytes: COMPANION.size } : {}),
+      // room in each thread's entry for cause accounting, which attaches after detection is armed;
+      // its raw_syscalls programs run as tail calls of loop-gap's (one probe per raw tracepoint:
+      // a second one costs a busy loop ~3 % on its own, bench/README.md)
+      ...(withCauses ? { companionBytes: COMPANION.size, rawSyscalls: true } : {}),
     });
     const armedAtMs = performance.now(); // detection is live from here; the rest loads after it
     let attributor: StackAttributor | undefined;

@@ -65,7 +65,8 @@ export async function runCauses(config: { blocks: Array<{ how: How; ms: number }
   try {
     const { pid } = await fx.ready;
     const thresholdNs = o.thresholdNs ?? 40_000_000n;
-    const probe = await LoopGapProbe.open({ pids: [pid], thresholdNs, stats: false, companionBytes: CAUSE_COMPANION_BYTES });
+    // as the CLI opens it: raw_syscalls mode, cause accounting's syscall programs as its tail calls (not with the perf fallback)
+    const probe = await LoopGapProbe.open({ pids: [pid], thresholdNs, stats: false, companionBytes: CAUSE_COMPANION_BYTES, rawSyscalls: o.perf !== true });
     let causes: CauseAccounting | undefined;
     try {
       causes = CauseAccounting.open({ probe, pids: [pid], python: o.python ?? true, ...(o.perf === true ? { perf: true } : {}) });

@@ -24,7 +24,7 @@ export type Register = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
 /** Helper ids (___BPF_FUNC_MAPPER, include/uapi/linux/bpf.h; append-only uapi). */
 export const Helper = {
   MapLookupElem: 1, MapUpdateElem: 2, MapDeleteElem: 3, KtimeGetNs: 5, TracePrintk: 6,
-  GetSmpProcessorId: 8, GetCurrentPidTgid: 14, GetCurrentComm: 16, PerfEventOutput: 25,
-  GetStackid: 27, GetCurrentTask: 35, GetStack: 67, GetNsCurrentPidTgid: 120, KtimeGetBootNs: 125,
+  GetSmpProcessorId: 8, TailCall: 12, GetCurrentPidTgid: 14, GetCurrentComm: 16, PerfEventOutput: 25,
+  GetStackid: 27, GetCurrentTask: 35, GetStack: 67, ProbeReadKernel: 113, GetNsCurrentPidTgid: 120, KtimeGetBootNs: 125,
   RingbufOutput: 130, RingbufReserve: 131, RingbufSubmit: 132, RingbufDiscard: 133, RingbufQuery: 134,
 } as const;

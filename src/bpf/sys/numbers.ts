@@ -39,6 +39,7 @@ export const BpfCmd = {
 export const MapType = {
   Hash: 1,
   Array: 2,
+  ProgArray: 3,
   PerCpuArray: 6,
   RingBuf: 27,
 } as const;

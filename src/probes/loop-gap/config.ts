@@ -36,6 +36,16 @@ export interface LoopGapConfig {
    * See LoopGapProbe.companion. Default 0.
    */
   companionBytes?: number;
+  /**
+   * Watch the wait syscalls from raw_syscalls:sys_enter/sys_exit (one raw tracepoint program each,
+   * dispatching on the syscall number) instead of their own syscalls:* tracepoints, and run a
+   * companion's programs on every other syscall as tail calls (Companion.syscallTailCalls). Every
+   * syscall of the system then runs a short program: worth it only when a companion traces
+   * raw_syscalls anyway, which would otherwise add a second probe to each (raw-syscalls.ts).
+   * Honoured in the initial PID namespace on x86_64/arm64 when the kernel takes the programs;
+   * else the per-syscall tracepoints are used and LoopGapProbe.notes says why. Default false.
+   */
+  rawSyscalls?: boolean;
 }
 
 export const MAX_COMPANION_BYTES = 1024;

@@ -8,11 +8,12 @@
 // lands in the map too: harmless (a live tid never equals another process's tgid), and removed
 // when that thread exits (below) or by pruneTargets().
 import {
-  add64Imm, call, exit, ja, jeqImm, jeqReg, label, ldMapFd, ldx, ldxW, mov32Reg, mov64Imm, mov64Reg, rsh64Imm, st, stxW,
+  add64Imm, add64Reg, and64Imm, call, exit, ldMapValue, ja, jeqImm, jeqReg, label, ldMapFd, ldx, ldxW, mov32Reg, mov64Imm, mov64Reg, rsh64Imm, st, stxW,
   type Instruction, type MapRef,
 } from "../../bpf/asm/insn.js";
 import { Helper, R0, R1, R2, R3, R4, R6, R9, R10, Size } from "../../bpf/asm/opcodes.js";
 import { currentPidTgid } from "./pidns-asm.js";
+import { TGID_FILTER_BYTES } from "./tgid-filter.js";
 import type { PidNamespace } from "./nspid.js";
 
 export interface DescendantMaps {
@@ -24,6 +25,8 @@ export interface DescendantMaps {
    * program the first time it returns from a wait (program.ts exitProgram).
    */
   readonly pending?: MapRef;
+  /** raw_syscalls mode: mmapable ARRAY[1] of TGID_FILTER_BYTES; the child's byte is set with its entry. */
+  readonly tgidBits?: MapRef;
 }
 
 /** Field offsets read from tracefs `format` (sched_process_fork child_pid; sched_process_exit group_dead when present). */
@@ -47,6 +50,9 @@ export function forkProgram(maps: DescendantMaps, f: ForkFields, ns: PidNamespac
     ldxW(R1, R9, f.childPid), stxW(R10, -8, R1), st(Size.W, R10, -12, 1),
     ldMapFd(R1, into), mov64Reg(R2, R10), add64Imm(R2, -8), mov64Reg(R3, R10), add64Imm(R3, -12),
     mov64Imm(R4, 0), call(Helper.MapUpdateElem), // BPF_ANY; a full map (1024) just does not follow
+    ...(maps.tgidBits === undefined ? [] : [
+      ldxW(R1, R9, f.childPid), and64Imm(R1, TGID_FILTER_BYTES - 1), ldMapValue(R2, maps.tgidBits, 0), add64Reg(R2, R1), st(Size.B, R2, 0, 1),
+    ]),
     label("out"), mov64Imm(R0, 0), exit(),
   ];
 }

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { ToolError, wrap } from "../../errors.js";
 import { u32Key } from "../../bpf/map.js";
 import { FdWaiter } from "../../bpf/waiter.js";
-import type { BpfMap } from "../../bpf/map.js";
+import type { BpfMap, ProgArray } from "../../bpf/map.js";
+import { SLOT_ENTER, SLOT_EXIT, TGID_FILTER_BYTES } from "./raw-syscalls.js";
 import { COMPANION_OFFSET, COUNTERS, decodeEvent, decodeThread, decodeThreadHist, mergeTotals, THREAD_HIST, type GapEvent, type ThreadGapStats } from "./layout.js";
 import { BUCKETS, quantileFromHistogram } from "./histogram.js";
 import type { WaitSyscall } from "./syscalls.js";
@@ -40,6 +41,14 @@ export interface Companion {
   readonly tidBits: BpfMap;
   /** The PID namespace of the tids used as keys (undefined: the initial one). */
   readonly pidNamespace: PidNamespace | undefined;
+  /**
+   * In raw_syscalls mode (config.rawSyscalls honoured): put the companion's raw_syscalls programs
+   * (PROG_TYPE_RAW_TRACEPOINT; ctx = the raw tracepoint's arguments) in these slots instead of
+   * attaching them. Slot `enter` runs for every sys_enter of the system except the epoll waits
+   * (a poll/select wait runs it after loop-gap's own work); slot `exit` runs for every sys_exit of
+   * a thread that has an entry and is in a run phase. Undefined otherwise: attach your own.
+   */
+  readonly syscallTailCalls: { readonly map: ProgArray; readonly enter: number; readonly exit: number } | undefined;
 }
 
 export interface LoopThread {
@@ -63,6 +72,10 @@ export class LoopGapProbe {
   readonly followsForks: boolean;
   /** The PID namespace of every pid/tid in and out of this probe (config or toolPidNamespace()); undefined: the initial one. */
   readonly pidNamespace: PidNamespace | undefined;
+  /** How the wait syscalls are traced: their own tracepoints, or raw_syscalls (config.rawSyscalls). */
+  readonly syscallsVia: "tracepoints" | "raw-syscalls";
+  /** Why a requested mode was not had (for --verbose / doctor). */
+  readonly notes: readonly string[];
   readonly #parts: ProbeParts;
   readonly #waiter: FdWaiter;
   readonly #wake = new Map<number, () => void>();
@@ -80,6 +93,8 @@ export class LoopGapProbe {
     this.syscalls = parts.syscalls;
     this.followsForks = parts.followsForks;
     this.pidNamespace = parts.pidNamespace;
+    this.syscallsVia = parts.raw === undefined ? "tracepoints" : "raw-syscalls";
+    this.notes = parts.notes;
     this.armedAtNs = parts.armedAtNs;
     this.#pump = this.#run().catch((e: unknown) => {
       this.#failure = wrap("read loop-gap events", e);
@@ -116,11 +131,17 @@ export class LoopGapProbe {
   get companion(): Companion | undefined {
     const p = this.#parts;
     if (p.companionBytes === 0 || this.#closed) return undefined;
-    return { threads: p.maps.threads, offset: COMPANION_OFFSET, bytes: p.companionBytes, tidBits: p.maps.tidBits, pidNamespace: p.pidNamespace };
+    return {
+      threads: p.maps.threads, offset: COMPANION_OFFSET, bytes: p.companionBytes, tidBits: p.maps.tidBits, pidNamespace: p.pidNamespace,
+      syscallTailCalls: p.raw === undefined ? undefined : { map: p.raw.tailCalls, enter: SLOT_ENTER, exit: SLOT_EXIT },
+    };
   }
 
   addPid(pid: number): void {
     this.#live("add pid").targets.update(u32Key(pid), u32Key(1));
+    // raw_syscalls mode: let the exit program look at this process's untracked threads (a byte store in the mapped filter: no race with the fork program's)
+    const raw = this.#parts.raw;
+    if (raw !== undefined) new Uint8Array(raw.tgidBits.view)[pid & (TGID_FILTER_BYTES - 1)] = 1;
   }
 
   /** Stop tracing `pid` and forget its threads. */

@@ -60,8 +60,19 @@ export function exitProgram(maps: LoopGapMaps, o: LoopGapProgramOptions): Instru
     ldxDW(R1, R7, THREAD.runStart), jneImm(R1, 0, "out"),
     call(Helper.KtimeGetNs), stxDW(R7, THREAD.runStart, R0),
     ja("out"),
-    // new thread: if (!targets[tgid]) return; threads[tid] = zeros (BPF_NOEXIST), then fill it in
     label("new_thread"),
+    ...newThread(maps),
+    label("out"), mov64Imm(R0, 0), exit(),
+  ];
+}
+
+/**
+ * A wait returned in a thread with no entry (r6 = ids, tid at fp-4): if its tgid is a target,
+ * threads[tid] = zeros (BPF_NOEXIST), then fill it in, its tid filter byte and, last, the run
+ * phase start. Ends by jumping to "out".
+ */
+export function newThread(maps: LoopGapMaps): Instruction[] {
+  return [
     mov64Reg(R1, R6), rsh64Imm(R1, 32), stxW(R10, -8, R1),
     ldMapFd(R1, maps.targets), mov64Reg(R2, R10), add64Imm(R2, -8), call(Helper.MapLookupElem),
     ...(maps.pending === undefined ? [jeqImm(R0, 0, "out")] : adoptPending(maps.targets, maps.pending)),
@@ -72,7 +83,7 @@ export function exitProgram(maps: LoopGapMaps, o: LoopGapProgramOptions): Instru
     mov64Reg(R1, R6), and64Imm(R1, TID_FILTER_BYTES - 1), ldMapValue(R2, maps.tidBits, 0), add64Reg(R2, R1), st(Size.B, R2, 0, 1),
     mov64Reg(R1, R6), rsh64Imm(R1, 32), stxW(R7, THREAD.tgid, R1),
     call(Helper.KtimeGetNs), stxDW(R7, THREAD.runStart, R0), // last: the phase is open once the entry is complete
-    label("out"), mov64Imm(R0, 0), exit(),
+    ja("out"),
   ];
 }
 
@@ -87,12 +98,29 @@ export function enterProgram(maps: LoopGapMaps, o: LoopGapProgramOptions, kind: 
     ...(fdset ? [ldx(kind.countSize === 8 ? Size.DW : Size.W, R2, R1, kind.countOffset), jeq32Imm(R2, 0, "out")] : []),
     ...currentPidTgid(o.pidNamespace),
     mov64Reg(R6, R0),
+    ...endPhase(maps, o, fdset ? fdsetWaitFlags() : epollWaitFlags()),
+    label("out"), mov64Imm(R0, 0), exit(),
+  ];
+}
+
+/** An epoll wait: the thread's loop is epoll-based (r7 = its entry). */
+export const epollWaitFlags = (): Instruction[] => [st(Size.W, R7, THREAD.flags, THREAD_WAITS_IN_EPOLL)];
+/** A poll/select wait does not end the phase of a thread whose loop waits in epoll (r7 = its entry). */
+export const fdsetWaitFlags = (): Instruction[] => [ldxW(R1, R7, THREAD.flags), jsetImm(R1, THREAD_WAITS_IN_EPOLL, "out")];
+
+/**
+ * The wait of the thread whose ids are in r6 begins: st = threads[tid]; if (!st) return; `flags`
+ * (r7 = st; may leave to "out"); if it is in a run phase, gap = now - run_start → stats,
+ * per-thread buckets, event. Every path ends by jumping to "out".
+ */
+export function endPhase(maps: LoopGapMaps, o: LoopGapProgramOptions, flags: Instruction[]): Instruction[] {
+  return [
     // st = threads[tid]; if (!st || !st->run_start) return  (a thread we do not track, or already waiting)
     stxW(R10, -4, R6),
     ldMapFd(R1, maps.threads), mov64Reg(R2, R10), add64Imm(R2, -4), call(Helper.MapLookupElem),
     jeqImm(R0, 0, "out"),
     mov64Reg(R7, R0),
-    ...(fdset ? [ldxW(R1, R7, THREAD.flags), jsetImm(R1, THREAD_WAITS_IN_EPOLL, "out")] : [st(Size.W, R7, THREAD.flags, THREAD_WAITS_IN_EPOLL)]),
+    ...flags,
     ...((o.companionBytes ?? 0) > 0 ? [stxDW(R10, THREAD_PTR, R7)] : []), // the event copies the companion from it
     ldxDW(R8, R7, THREAD.runStart), // r8 = start
     jeqImm(R8, 0, "out"),
@@ -103,7 +131,7 @@ export function enterProgram(maps: LoopGapMaps, o: LoopGapProgramOptions, kind: 
     ...(o.stats && maps.totals !== undefined && maps.hist !== undefined ? statsBlock(maps.totals, maps.hist) : []),
     ...(maps.threadHist !== undefined && maps.threadHistZero !== undefined ? threadHistBlock(maps.threadHist, maps.threadHistZero) : []),
     ...(o.thresholdNs !== null && maps.events !== undefined ? eventBlock(maps.events, maps.counters, o.thresholdNs, o.companionBytes ?? 0) : []),
-    label("out"), mov64Imm(R0, 0), exit(),
+    ja("out"),
   ];
 }
 

@@ -8,8 +8,8 @@ import { WAIT_SYSCALLS } from "./wait-syscalls.js";
 
 export type WaitKind =
   | { readonly family: "epoll" }
-  /** Offset/size of the fd-count field in the tracepoint context, from tracefs `format`. */
-  | { readonly family: "fdset"; readonly countOffset: number; readonly countSize: 4 | 8 };
+  /** Offset/size of the fd-count field in the tracepoint context, from tracefs `format`; which argument it is. */
+  | { readonly family: "fdset"; readonly countOffset: number; readonly countSize: 4 | 8; readonly countArg: number };
 
 export interface TraceableWait {
   readonly name: WaitSyscall;
@@ -32,7 +32,7 @@ export function traceableWaitSyscalls(): TraceableWait[] {
     if (field === undefined || (field.size !== 4 && field.size !== 8)) {
       throw new ToolError("not-supported", `read sys_enter_${s.name} format: no usable "${s.count}" field`);
     }
-    out.push({ name: s.name, kind: { family: "fdset", countOffset: field.offset, countSize: field.size } });
+    out.push({ name: s.name, kind: { family: "fdset", countOffset: field.offset, countSize: field.size, countArg: s.countArg } });
   }
   return out;
 }

@@ -7,15 +7,16 @@
  *
  * poll/select family waits are also how code *inside* a callback sleeps or waits for one socket
  * (CPython < 3.11 time.sleep is select(0, NULL, NULL, NULL, &tv); a socket timeout is poll()), so
- * for them the program needs the fd-count argument (`count`) to tell a sleep from a loop wait.
+ * for them the program needs the fd-count argument (`count`, argument number `countArg`) to tell a
+ * sleep from a loop wait.
  */
 export const WAIT_SYSCALLS = [
   { name: "epoll_wait", family: "epoll" },
   { name: "epoll_pwait", family: "epoll" },
   { name: "epoll_pwait2", family: "epoll" },
-  { name: "poll", family: "fdset", count: "nfds" },
-  { name: "ppoll", family: "fdset", count: "nfds" },
-  { name: "select", family: "fdset", count: "n" },
-  { name: "pselect6", family: "fdset", count: "n" },
+  { name: "poll", family: "fdset", count: "nfds", countArg: 1 },
+  { name: "ppoll", family: "fdset", count: "nfds", countArg: 1 },
+  { name: "select", family: "fdset", count: "n", countArg: 0 },
+  { name: "pselect6", family: "fdset", count: "n", countArg: 0 },
 ] as const;
 export type WaitSyscall = (typeof WAIT_SYSCALLS)[number]["name"];

@@ -5,8 +5,9 @@ import { ToolError } from "../../errors.js";
 import { Program } from "../../bpf/program.js";
 import { TracepointLink } from "../../bpf/link.js";
 import { readTracepoint, type TracepointFormat } from "../../bpf/tracefs.js";
+import type { ProgArray } from "../../bpf/map.js";
 import type { Instruction } from "../../bpf/asm/insn.js";
-import { PROG_TYPE_RAW_TRACEPOINT, RAW_SYS_ENTER_ID, RawTracepointLink } from "./raw-tracepoint.js";
+import { PROG_TYPE_RAW_TRACEPOINT, RAW_SYS_ENTER_ID, RawTracepointLink } from "../../bpf/raw-tracepoint.js";
 import {
   rawSwitchProgram, rawWakeupProgram, switchProgram, sysEnterProgram, sysExitProgram, wakeupProgram,
   type RawSyscallOffsets, type RunCauseLayout, type RunCauseMaps, type SchedOffsets,
@@ -106,6 +107,23 @@ export function attachSyscalls(maps: RunCauseMaps, l: RunCauseLayout, futexNrs: 
     perfOnly,
     notes,
   );
+}
+
+/**
+ * raw_syscalls through loop-gap's own raw programs (its raw_syscalls mode): load ours as raw
+ * tracepoint programs and put them in its tail-call slots; closing takes them out again first.
+ */
+export function tailCallSyscalls(
+  maps: RunCauseMaps, l: RunCauseLayout, futexNrs: readonly number[], skip: readonly number[],
+  tail: { readonly map: ProgArray; readonly enter: number; readonly exit: number }, own: Own,
+): void {
+  const raw = { enterId: RAW_SYS_ENTER_ID, exitId: null };
+  const enter = own(Program.load({ name: "rc_sys_enter", type: PROG_TYPE_RAW_TRACEPOINT, instructions: sysEnterProgram(maps, l, raw, skip) }));
+  const exit = own(Program.load({ name: "rc_sys_exit", type: PROG_TYPE_RAW_TRACEPOINT, instructions: sysExitProgram(maps, l, raw, futexNrs) }));
+  // owned after the programs, so closed before them
+  own({ close: () => { tail.map.clear(tail.enter); tail.map.clear(tail.exit); } });
+  tail.map.set(tail.enter, enter);
+  tail.map.set(tail.exit, exit);
 }
 
 function field(tp: TracepointFormat, name: string, sizes: readonly number[]): { offset: number; size: number } {

@@ -3,14 +3,14 @@
 // (loop-gap opened with companionBytes ≥ COMPANION.size), and loop-gap's events carry the result
 // (decodeCompanion). It has no phase logic, no ring buffer and no program on the wait syscalls.
 import { ToolError, wrap } from "../../errors.js";
-import { BpfMap, PerCpuArray, arrayMap, u32Key } from "../../bpf/map.js";
+import { BpfMap, PerCpuArray, arrayMap, u32Key, type ProgArray } from "../../bpf/map.js";
 import { MapType } from "../../bpf/sys/index.js";
 import { Program } from "../../bpf/program.js";
 import { THREAD as LG_THREAD } from "../loop-gap/layout.js";
 import type { PidNamespace } from "../loop-gap/nspid.js";
 import { COMPANION } from "./layout.js";
 import { TASK_FILTER_BYTES, type RunCauseLayout } from "./program.js";
-import { attachSched, attachSyscalls, type Closable } from "./attach.js";
+import { attachSched, attachSyscalls, tailCallSyscalls, type Closable } from "./attach.js";
 
 export { schedOffsets, rawSyscallOffsets } from "./attach.js";
 export { COMPANION, decodeCompanion, type Gap } from "./layout.js";
@@ -30,6 +30,8 @@ export interface RunCauseThreads {
   readonly bytes: number;
   readonly tidBits: BpfMap;
   readonly pidNamespace: PidNamespace | undefined;
+  /** Loop-gap in raw_syscalls mode: the raw_syscalls programs go in these tail-call slots instead of being attached. */
+  readonly syscallTailCalls?: { readonly map: ProgArray; readonly enter: number; readonly exit: number } | undefined;
 }
 
 export interface RunCauseConfig {
@@ -57,8 +59,8 @@ export interface PhaseThread {
 const MAX_THREADS = 16384;
 
 export class RunCauseProbe {
-  /** How raw_syscalls is traced: raw tracepoints (cheap) or perf tracepoints (fallback). */
-  readonly syscallVia: "raw" | "perf";
+  /** How raw_syscalls is traced: tail calls of loop-gap's raw_syscalls programs (cheapest), raw tracepoints, or perf tracepoints (fallback). */
+  readonly syscallVia: "loop-gap" | "raw" | "perf";
   /** How sched_switch/sched_wakeup are traced: raw tracepoints (≥ 5.18 for prev_state) or perf tracepoints. */
   readonly schedVia: "raw" | "perf";
   /** Why a cheaper attach path was not taken (for --verbose / doctor). */
@@ -69,7 +71,7 @@ export class RunCauseProbe {
   readonly #owned: Closable[];
   #closed = false;
 
-  private constructor(p: { threads: RunCauseThreads; tasks: BpfMap; stacks: BpfMap; owned: Closable[]; syscallVia: "raw" | "perf"; schedVia: "raw" | "perf"; notes: string[] }) {
+  private constructor(p: { threads: RunCauseThreads; tasks: BpfMap; stacks: BpfMap; owned: Closable[]; syscallVia: "loop-gap" | "raw" | "perf"; schedVia: "raw" | "perf"; notes: string[] }) {
     this.notes = p.notes;
     this.syscallVia = p.syscallVia;
     this.schedVia = p.schedVia;
@@ -98,7 +100,10 @@ export class RunCauseProbe {
       const layout: RunCauseLayout = { base: c.threads.offset, ...(c.threads.pidNamespace === undefined ? {} : { pidNamespace: c.threads.pidNamespace }) };
       const notes: string[] = [];
       const schedVia = attachSched(maps, layout, own, c.perfSched === true, notes);
-      const syscallVia = attachSyscalls(maps, layout, c.futexNrs, c.epollNrs ?? [], own, c.perfSyscalls === true, notes);
+      const tail = c.perfSyscalls === true ? undefined : c.threads.syscallTailCalls;
+      const syscallVia = tail !== undefined
+        ? (tailCallSyscalls(maps, layout, c.futexNrs, c.epollNrs ?? [], tail, own), "loop-gap" as const)
+        : attachSyscalls(maps, layout, c.futexNrs, c.epollNrs ?? [], own, c.perfSyscalls === true, notes);
       return new RunCauseProbe({ threads: c.threads, tasks: maps.tasks, stacks: maps.stacks, owned, syscallVia, schedVia, notes });
     } catch (e) {
       for (const r of owned.reverse()) r.close();

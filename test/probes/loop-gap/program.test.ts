@@ -5,9 +5,11 @@ import { marshal } from "../../../src/bpf/asm/marshal.js";
 import { enterProgram, exitProgram, type LoopGapMaps } from "../../../src/probes/loop-gap/program.js";
 import type { WaitKind } from "../../../src/probes/loop-gap/syscalls.js";
 import { exitTaskProgram, forkProgram } from "../../../src/probes/loop-gap/descendants.js";
+import { RAW_ARCHES, rawEnterProgram, rawExitProgram, rawWaits } from "../../../src/probes/loop-gap/raw-syscalls.js";
+import { WAIT_SYSCALLS } from "../../../src/probes/loop-gap/wait-syscalls.js";
 
 const maps: LoopGapMaps = { targets: { fd: 3 }, threads: { fd: 4 }, counters: { fd: 5 }, events: { fd: 6 }, totals: { fd: 7 }, hist: { fd: 8 }, zero: { fd: 12 }, tidBits: { fd: 13 } };
-const KINDS: WaitKind[] = [{ family: "epoll" }, { family: "fdset", countOffset: 24, countSize: 8 }, { family: "fdset", countOffset: 16, countSize: 4 }];
+const KINDS: WaitKind[] = [{ family: "epoll" }, { family: "fdset", countOffset: 24, countSize: 8, countArg: 1 }, { family: "fdset", countOffset: 16, countSize: 4, countArg: 0 }];
 
 /** Map fds referenced by LD_IMM64 instructions of a marshalled program. */
 function mapFds(b: Buffer): number[] {
@@ -101,4 +103,22 @@ test("companion bytes: the enter program keeps the entry pointer and copies them
   // no events (stats only): nothing to copy into, only the spill
   const statsOnly = marshal(enterProgram(maps, { stats: true, thresholdNs: null }, epoll)).length / 8;
   assert.equal(marshal(enterProgram(maps, { stats: true, thresholdNs: null, companionBytes: 32 }, epoll)).length / 8 - statsOnly, 1);
+});
+
+test("raw_syscalls programs: every variant marshals, on each architecture's numbers", () => {
+  const raw = { ...maps, tailCalls: { fd: 14 }, tgidBits: { fd: 15 } };
+  for (const arch of Object.keys(RAW_ARCHES)) {
+    const w = rawWaits(arch, WAIT_SYSCALLS.map((s) => ("countArg" in s ? { name: s.name, countArg: s.countArg } : { name: s.name })));
+    assert.ok(w !== undefined && w.waits.length >= 2, arch);
+    for (const stats of [false, true]) {
+      for (const tid of [undefined, 42]) {
+        const o = { stats, thresholdNs: 1n, companionBytes: 16, ...(tid === undefined ? {} : { tid }) };
+        assert.ok(marshal(rawEnterProgram(raw, o, w.arch, w.waits)).length > 0);
+        assert.ok(marshal(rawExitProgram(raw, o, w.arch, w.waits)).length > 0);
+      }
+    }
+  }
+  // arm64 has no epoll_wait, poll or select (asm-generic/unistd.h)
+  assert.deepEqual(rawWaits("arm64", [{ name: "epoll_wait" }, { name: "poll", countArg: 1 }, { name: "epoll_pwait" }])?.waits, [{ nr: 22 }]);
+  assert.equal(rawWaits("riscv64", []), undefined);
 });

@@ -22,12 +22,12 @@ async def main():
 asyncio.run(main())
 `;
 
-async function records(o: { thresholdNs: bigint; perf?: boolean }): Promise<RunRecord[]> {
+async function records(o: { thresholdNs: bigint; perf?: boolean; rawSyscalls?: boolean }): Promise<RunRecord[]> {
   const py = spawn(PYTHON, ["-c", LOOP], { stdio: "ignore" });
   const pid = py.pid ?? 0;
-  const lg = await LoopGapProbe.open({ pids: [pid], thresholdNs: o.thresholdNs, stats: false, companionBytes: COMPANION.size });
+  const lg = await LoopGapProbe.open({ pids: [pid], thresholdNs: o.thresholdNs, stats: false, companionBytes: COMPANION.size, ...(o.rawSyscalls === true ? { rawSyscalls: true } : {}) });
   const probe = RunCauseProbe.open({ threads: lg.companion!, futexNrs: futexNumbers("x64"), ...(o.perf === true ? { perfSyscalls: true, perfSched: true } : {}) }); // opened with companion bytes
-  assert.equal(probe.syscallVia, o.perf === true ? "perf" : "raw", "raw tracepoints on linux ≥ 4.17");
+  assert.equal(probe.syscallVia, o.perf === true ? "perf" : o.rawSyscalls === true ? "loop-gap" : "raw", "raw tracepoints on linux ≥ 4.17");
   assert.equal(probe.schedVia, o.perf === true ? "perf" : "raw", "sched_switch passes prev_state since linux 5.18");
   const got: RunRecord[] = [];
   const consume = (async () => {
@@ -55,6 +55,17 @@ test("each gap's event carries its accounting: phases ≥ threshold of the targe
     assert.equal(r.tid, r.pid);
     assert.ok(r.offNs >= 55_000_000n);
     assert.ok(r.longestOffStackid !== null);
+    assert.ok(r.slots.some((s) => s.nr === 230 && s.count === 1 && s.ns >= 59_000_000n), "clock_nanosleep counted once");
+  }
+});
+
+test("loop-gap in raw_syscalls mode: the syscall programs run as its tail calls and account the same way", async (t) => {
+  if (!requireRoot(t)) return;
+  const got = await records({ thresholdNs: 40_000_000n, rawSyscalls: true });
+  assert.equal(got.length, 3, JSON.stringify(got.map((r) => Number(r.endNs - r.startNs) / 1e6)));
+  for (const r of got) {
+    assert.equal(r.onNs + r.offNs + r.runqNs, r.endNs - r.startNs);
+    assert.ok(r.offNs >= 55_000_000n && r.longestOffStackid !== null);
     assert.ok(r.slots.some((s) => s.nr === 230 && s.count === 1 && s.ns >= 59_000_000n), "clock_nanosleep counted once");
   }
 });

@@ -3,12 +3,9 @@
 // raw_syscalls:sys_enter/sys_exit, which fire on every syscall of the system, this is the
 // difference between a cheap and a costly probe (perf_trace_sys_enter copies the six arguments
 // into a per-CPU perf buffer before the program runs; linux 6.18 kernel/trace/trace_syscalls.c).
-//
-// The toolkit (src/bpf) does not wrap this command yet; this file builds the attr through the
-// toolkit's own sys layer (bpf/sys stays the one place that talks to koffi) and should move there.
-import { bpfCall, closeFd, encodeAttr, type Layout } from "../../bpf/sys/index.js";
-import { wrap } from "../../errors.js";
-import type { Program } from "../../bpf/program.js";
+import { bpfCall, closeFd, encodeAttr, type Layout } from "./sys/index.js";
+import { wrap } from "../errors.js";
+import type { Program } from "./program.js";
 
 /** enum bpf_prog_type BPF_PROG_TYPE_RAW_TRACEPOINT (include/uapi/linux/bpf.h). */
 export const PROG_TYPE_RAW_TRACEPOINT = 17;
@@ -22,8 +19,14 @@ export const RawTracepointOpenAttr: Layout<"name" | "prog_fd"> = Object.freeze({
   fields: Object.freeze({ name: { offset: 0, size: 8 as const }, prog_fd: { offset: 8, size: 4 as const } }),
 });
 
-/** ctx offsets of the arguments: args[i] at 8 * i. sys_enter(regs, id); sys_exit(regs, ret). */
+/**
+ * ctx offsets of raw_syscalls' arguments: args[i] at 8 * i. sys_enter(struct pt_regs *regs, long
+ * id); sys_exit(struct pt_regs *regs, long ret) — sys_exit has no id (linux 6.18
+ * include/trace/events/syscalls.h).
+ */
+export const RAW_SYS_REGS = 0;
 export const RAW_SYS_ENTER_ID = 8;
+export const RAW_SYS_EXIT_RET = 8;
 
 export class RawTracepointLink {
   #fd: number;
@@ -47,7 +50,9 @@ export class RawTracepointLink {
     }
   }
 
+  /** Idempotent. */
   close(): void {
+    if (this.#fd < 0) return;
     closeFd(this.#fd);
     this.#fd = -1;
   }

@@ -1,5 +1,9 @@
 // Waiting for fds (a ring buffer, a pidfd, ...) without blocking Node's main thread: epoll_wait
 // runs on a libuv threadpool thread (koffi async call); an eventfd interrupts it on close.
+//
+// A process that exits with a wait outstanding (process.exit(), an uncaught exception) would
+// never end: Node's exit joins the threadpool's threads (uv_library_shutdown, Node 20), and one
+// of them sits in epoll_wait. So every open waiter also wakes its wait from process "exit".
 import { closeFd, epollAdd, epollCreate, epollRemove, epollWait, eventfdCreate, eventfdReset, eventfdSignal } from "./sys/index.js";
 
 export class FdWaiter {
@@ -7,6 +11,7 @@ export class FdWaiter {
   #eventfd: number;
   #pending: Promise<number[]> | undefined;
   #closed = false;
+  readonly #onExit = (): void => this.interrupt();
 
   constructor() {
     this.#epfd = epollCreate();
@@ -17,6 +22,7 @@ export class FdWaiter {
       closeFd(this.#epfd);
       throw e;
     }
+    process.on("exit", this.#onExit);
   }
 
   get closed(): boolean {
@@ -62,6 +68,7 @@ export class FdWaiter {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    process.off("exit", this.#onExit);
     if (this.#pending === undefined) this.#release();
     else eventfdSignal(this.#eventfd);
   }

@@ -65,7 +65,7 @@ class Target {
 }
 
 /** detect+cause is the CLI's default (loop-gap in raw_syscalls mode, cause's syscall programs as its tail calls); "+cause/tp" is the earlier design: the wait tracepoints, plus cause's own raw_syscalls programs. */
-type Tool = "none" | "detect" | "detect+cause" | "detect+cause/tp";
+type Tool = "none" | "detect" | "detect/raw" | "detect+cause" | "detect+cause/tp";
 /** Per wall-clock second, and per CPU-second of the counting process. */
 interface Sample {
   rate: number;
@@ -79,6 +79,7 @@ async function withTool<T>(tool: Tool, pid: number, fn: () => Promise<T>): Promi
   const probe = await LoopGapProbe.open({
     pids: [pid], thresholdNs: 10_000_000n, stats: false,
     ...(withCause ? { companionBytes: CAUSE_COMPANION_BYTES, rawSyscalls: tool === "detect+cause" } : {}),
+    ...(tool === "detect/raw" ? { rawSyscalls: true } : {}),
   });
   const drain = (async () => { for await (const _ of probe.events()) void _; })();
   const cause = withCause ? CauseAccounting.open({ probe, pids: [pid], python: true }) : undefined;
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
     const ready = await busy.next();
     const busyPid = Number(ready["pid"]);
     await busy.run(0.5); // warm-up
-    report("busy asyncio loop: loop iterations", "iterations", "detect", await series(["detect", "detect+cause", "detect+cause/tp"], busy, busyPid));
+    report("busy asyncio loop: loop iterations", "iterations", "detect", await series(["detect", "detect/raw", "detect+cause", "detect+cause/tp"], busy, busyPid));
     busy.quit();
     const pp = new Target(["pingpong", "0"]);
     await pp.next();

@@ -1,9 +1,8 @@
 // The loop-gap probe driver: configure → load → attach → consume → close.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { ToolError, wrap } from "../../errors.js";
 import { u32Key } from "../../bpf/map.js";
 import { FdWaiter } from "../../bpf/waiter.js";
-import type { BpfMap, ProgArray } from "../../bpf/map.js";
 import { SLOT_ENTER, SLOT_EXIT, TGID_FILTER_BYTES } from "./raw-syscalls.js";
 import { COMPANION_OFFSET, COUNTERS, decodeEvent, decodeThread, decodeThreadHist, mergeTotals, THREAD_HIST, type GapEvent, type ThreadGapStats } from "./layout.js";
 import { BUCKETS, quantileFromHistogram } from "./histogram.js";
@@ -13,56 +12,12 @@ import { buildProbe, type ProbeParts } from "./build.js";
 import type { PidNamespace } from "./nspid.js";
 
 export type { LoopGapConfig } from "./config.js";
+export type { Companion, GapStats, LoopThread } from "./types.js";
+import type { Companion, GapStats, LoopThread } from "./types.js";
+import { isLiveProcess, threadName } from "./procfs.js";
 export type { GapEvent, ThreadGapStats } from "./layout.js";
 export { THREAD_BUCKET_BOUNDS_S, THREAD_BUCKET_BOUNDS_NS, THREAD_BUCKETS, THREAD, COMPANION_OFFSET, TID_FILTER_BYTES } from "./layout.js";
 export { toolPidNamespace, nsTids, kernelDev, INIT_PID_NS_INO, type PidNamespace } from "./nspid.js";
-
-export interface GapStats {
-  count: bigint;
-  sumNs: bigint;
-  minNs: bigint;
-  maxNs: bigint;
-  quantileNs(q: number): bigint;
-  /** The raw log-linear histogram (see histogram.ts bucketBounds); empty without stats. */
-  buckets: BigUint64Array;
-}
-
-/**
- * What a companion probe builds its programs on (config.companionBytes > 0). The maps stay owned
- * by the loop-gap probe: close the companion's programs first.
- */
-export interface Companion {
-  /** HASH u32 tid → THREAD (layout.ts; run_start is 0 while the thread waits), then the companion's bytes. */
-  readonly threads: BpfMap;
-  /** Where the companion's bytes start in a threads value. */
-  readonly offset: number;
-  readonly bytes: number;
-  /** ARRAY[1] of TID_FILTER_BYTES: byte [tid & mask] set for every thread that has an entry. */
-  readonly tidBits: BpfMap;
-  /** The PID namespace of the tids used as keys (undefined: the initial one). */
-  readonly pidNamespace: PidNamespace | undefined;
-  /**
-   * In raw_syscalls mode (config.rawSyscalls honoured): put the companion's raw_syscalls programs
-   * (PROG_TYPE_RAW_TRACEPOINT; ctx = the raw tracepoint's arguments) in these slots instead of
-   * attaching them. Slot `enter` runs for every sys_enter of the system except the epoll waits
-   * (a poll/select wait runs it after loop-gap's own work); slot `exit` runs for every sys_exit of
-   * a thread that has an entry and is in a run phase. Undefined otherwise: attach your own.
-   */
-  readonly syscallTailCalls: { readonly map: ProgArray; readonly enter: number; readonly exit: number } | undefined;
-}
-
-export interface LoopThread {
-  pid: number;
-  tid: number;
-  /** /proc/PID/task/TID/comm at the time of the call ("" if it could not be read). */
-  name: string;
-  /**
-   * How it waits: "epoll" (asyncio, uvloop, libuv) or "poll-select" (a selector loop, or a
-   * thread that only ever polls one socket, e.g. an executor thread resolving names: callers may
-   * want to treat those with care).
-   */
-  waits: "epoll" | "poll-select";
-}
 
 export class LoopGapProbe {
   readonly armedAtNs: bigint;
@@ -337,24 +292,5 @@ export class LoopGapProbe {
   #live(what: string): ProbeParts["maps"] {
     if (this.#closed) throw new ToolError("internal", `${what}: the probe is closed`);
     return this.#parts.maps;
-  }
-}
-
-/** `pid` is a process (a thread group leader) that exists: its status says Tgid == pid. */
-function isLiveProcess(pid: number): boolean {
-  try {
-    return /^Tgid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] === String(pid);
-  } catch {
-    return false; // gone (ENOENT/ESRCH)
-  }
-}
-
-/** The thread's comm, or undefined when the thread no longer exists. */
-function threadName(pid: number, tid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trimEnd();
-  } catch (e) {
-    if (e instanceof Error && "code" in e && (e.code === "ENOENT" || e.code === "ESRCH")) return undefined;
-    return existsSync(`/proc/${pid}/task/${tid}`) ? "" : undefined;
   }
 }

@@ -48,8 +48,14 @@ export class Targets {
   /** `looping`: the process has a loop thread now, so failures count toward giving up. */
   tryOpen(pid: number, nowNs: bigint, looping: boolean): void {
     const st = this.all.get(pid);
-    if (st === undefined || st.kind !== "pending" || nowNs < st.nextTryNs) return;
+    if (st === undefined || st.kind !== "pending") return;
     const exe = executable(pid);
+    // A launched child is added while it is still the tool's fork (or `chrt`, `sh`…): that open
+    // fails "not Python" and the next try waits OPEN_RETRY_NS. Once the process runs a loop under
+    // another executable it has exec'd its interpreter: try at once, or a block in its first
+    // 100 ms (CI saw one 30 ms after the script's first line) would have no stack.
+    const execd = looping && st.notPythonExe !== null && exe !== null && exe !== st.notPythonExe;
+    if (nowNs < st.nextTryNs && !execd) return;
     if (looping && st.notPythonExe !== null && exe === st.notPythonExe) {
       // This very executable was found not to be Python, and it now runs a loop: it has not
       // exec'd since, so another open (100+ ms for a large binary) would fail the same way.

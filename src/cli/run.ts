@@ -6,15 +6,22 @@ import type { Streams } from "../session/sinks.js";
 
 function streams(): Streams {
   let stdoutOpen = true;
+  let stderrOpen = true;
+  // EPIPE (e.g. `| head`, `2>&1 | head`): stop writing there, finish the session cleanly (the
+  // launched command's exit code, the log file, every BPF object released). Unhandled, the
+  // error event would end the process as an uncaught exception.
   process.stdout.on("error", () => {
-    stdoutOpen = false; // EPIPE (e.g. `| head`): stop writing, finish the session cleanly
+    stdoutOpen = false;
+  });
+  process.stderr.on("error", () => {
+    stderrOpen = false;
   });
   return {
     stdout: (t) => {
       if (stdoutOpen) process.stdout.write(t);
     },
     stderr: (t) => {
-      process.stderr.write(t);
+      if (stderrOpen) process.stderr.write(t);
     },
     stderrIsTTY: process.stderr.isTTY === true,
   };

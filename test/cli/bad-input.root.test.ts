@@ -1,7 +1,7 @@
 // Odd targets and environments: detection goes on, and the reason for what is missing is given.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -72,4 +72,33 @@ test("tracefs not mounted: blocksnoop mounts it and works", (t) => {
   assert.equal(r.code, 0, r.stderr);
   assert.equal(lines(r.stdout).length, 1);
   assert.ok(mounted() || fs.existsSync("/sys/kernel/debug/tracing/events/syscalls"), "tracefs available after the run");
+});
+
+test("stdout and stderr closed early (`2>&1 | head -1`): the session still ends, the log file complete, the command's exit code passed through", async (t) => {
+  if (!requireRoot(t)) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bs-pipe-"));
+  const log = path.join(dir, "bs.log");
+  const script = "import asyncio,time,sys\nasync def m():\n    for _ in range(3):\n        await asyncio.sleep(0.05)\n        time.sleep(0.06)\nasyncio.run(m())\nsys.exit(3)";
+  const child = spawn(process.execPath, [cliPath, "-t", "30", "--log-file", log, "--", "/root/.pyenv/versions/3.12.1/bin/python3", "-c", script], { stdio: ["ignore", "pipe", "pipe"] });
+  // read one line, then close both pipes: every later write fails with EPIPE
+  await new Promise<void>((resolve) => child.stderr.once("data", () => resolve()));
+  child.stdout.destroy();
+  child.stderr.destroy();
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve(null);
+    }, 30_000);
+    child.on("exit", (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  try {
+    assert.equal(code, 3, "ended with the command's exit code (null: hung, killed after 30 s)");
+    const records = lines(fs.readFileSync(log, "utf8"));
+    assert.equal(records.filter((r) => r["duration_ms"] !== undefined).length, 3, "every block in the log file");
+  } finally {
+    fs.rmSync(dir, { recursive: true });
+  }
 });

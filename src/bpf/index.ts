@@ -2,6 +2,7 @@
 // syscalls, read maps and ring buffers. Knows nothing about blocksnoop.
 export * as asm from "./asm/index.js";
 export { BpfMap, MmapArray, PerCpuArray, ProgArray, hashMap, arrayMap, u32Key, roundUp8, type MapSpec } from "./map.js";
+export { MapWalker } from "./map-walker.js";
 export { Program, VerifierError, lastRelevantLines, type ProgramSpec } from "./program.js";
 export { TracepointLink } from "./link.js";
 export { RawTracepointLink, PROG_TYPE_RAW_TRACEPOINT, RAW_SYS_REGS, RAW_SYS_ENTER_ID, RAW_SYS_EXIT_RET } from "./raw-tracepoint.js";

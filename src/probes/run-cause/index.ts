@@ -4,6 +4,7 @@
 // (decodeCompanion). It has no phase logic, no ring buffer and no program on the wait syscalls.
 import { ToolError, wrap } from "../../errors.js";
 import { BpfMap, PerCpuArray, arrayMap, u32Key, type ProgArray } from "../../bpf/map.js";
+import { MapWalker } from "../../bpf/map-walker.js";
 import { MapType } from "../../bpf/sys/index.js";
 import { Program } from "../../bpf/program.js";
 import { THREAD as LG_THREAD } from "../loop-gap/layout.js";
@@ -69,6 +70,7 @@ export class RunCauseProbe {
   readonly #tasks: BpfMap;
   readonly #stacks: BpfMap;
   readonly #owned: Closable[];
+  #walker: MapWalker | undefined;
   #closed = false;
 
   private constructor(p: { threads: RunCauseThreads; tasks: BpfMap; stacks: BpfMap; owned: Closable[]; syscallVia: "loop-gap" | "raw" | "perf"; schedVia: "raw" | "perf"; notes: string[] }) {
@@ -139,19 +141,18 @@ export class RunCauseProbe {
   /** Threads inside a run phase now, with the syscall they are in (as far as this probe has seen the phase). */
   phaseThreads(): PhaseThread[] {
     if (this.#gone()) return [];
+    // called every few ms (the GIL observer): a walker that allocates nothing per entry
+    this.#walker ??= new MapWalker(this.#threads.threads.fd, 4, this.#threads.threads.spec.valueSize);
     const out: PhaseThread[] = [];
-    const map = this.#threads.threads;
     const at = (o: number) => this.#threads.offset + o;
-    for (const key of map.keys()) {
-      const v = map.lookup(key);
-      if (v === undefined) continue;
+    this.#walker.forEach((key, v) => {
       const runStartNs = v.readBigUInt64LE(LG_THREAD.runStart);
-      if (runStartNs === 0n) continue;
+      if (runStartNs === 0n) return;
       const mine = v.readBigUInt64LE(at(COMPANION.phase)) === runStartNs;
       const sysStart = mine ? v.readBigUInt64LE(at(COMPANION.curSysStart)) : 0n;
       const nr = v.readBigInt64LE(at(COMPANION.curNr));
       out.push({ pid: v.readUInt32LE(LG_THREAD.tgid), tid: key.readUInt32LE(0), runStartNs, syscallNr: sysStart === 0n || nr < 0n ? null : Number(nr) });
-    }
+    });
     return out;
   }
 

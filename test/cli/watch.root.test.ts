@@ -15,7 +15,12 @@ const py = (v: string) => `/root/.pyenv/versions/${v}/bin/python3`;
 // Targets run at real-time priority (chrt execs them, same pid): on 2 cores the tool's own
 // sampler could otherwise preempt a target between its end-of-block timestamp and its next
 // wait, and that gap is not the kernel's error. The probe's own tests do the same.
-const RT = ["chrt", "--fifo", "10"];
+// And target and tool on different CPUs (taskset execs chrt, chrt the target): a CFS thread woken
+// on the CPU where a FIFO target busy-loops waits there until it is migrated — the sampler then
+// took no sample of a 45 ms busy block under load (1 in 2 runs with the other CPU busy).
+const LAST_CPU = String(os.cpus().length - 1);
+const RT = ["taskset", "-c", LAST_CPU, "chrt", "--fifo", "10"];
+const TOOL_CPU = ["taskset", "-c", "0"];
 
 interface Truth { start_ns: number; end_ns: number; tid: number; function: string }
 interface Event { duration_ms: number; start_ns: number; end_ns: number; tid: number; pid: number; thread_name: string | null; python_stacks: Array<Array<{ function: string }>> | null; level: string; event_number: number }
@@ -47,7 +52,7 @@ test("launch mode: JSON events match the truth, the command's exit code passes t
   if (!requireRoot(t)) return;
   const dir = tmpdir();
   const truth = path.join(dir, "truth.jsonl");
-  const r = runCli(["--json", "-t", "30", "--", ...RT, py("3.12.1"), app, truth, "", "7", "60:sleep", "45:busy", "10:sleep"], { cwd: repoRoot });
+  const r = runCli(["--json", "-t", "30", "--", ...RT, py("3.12.1"), app, truth, "", "7", "60:sleep", "45:busy", "10:sleep"], { cwd: repoRoot, prefix: TOOL_CPU });
   assert.equal(r.code, 7, r.stderr);
   assertMatches(lines<Event>(r.stdout), lines<Truth>(fs.readFileSync(truth, "utf8")), 30);
   assert.match(r.stderr, /--- blocksnoop session ---\nDuration: [\d.]+s\nBlocking events detected: 2\n/);
@@ -59,7 +64,7 @@ test("launch mode: probes filter on the command before its first line", (t) => {
   const dir = tmpdir();
   const truth = path.join(dir, "truth.jsonl");
   // The first block starts ~30 ms after the interpreter's first line of the script.
-  const r = runCli(["--json", "-t", "20", "--", ...RT, py("3.11.7"), app, truth, "", "0", "25:busy"], { cwd: repoRoot });
+  const r = runCli(["--json", "-t", "20", "--", ...RT, py("3.11.7"), app, truth, "", "0", "25:busy"], { cwd: repoRoot, prefix: TOOL_CPU });
   assert.equal(r.code, 0, r.stderr);
   assertMatches(lines<Event>(r.stdout), lines<Truth>(fs.readFileSync(truth, "utf8")), 20);
   fs.rmSync(dir, { recursive: true });
@@ -71,8 +76,8 @@ test("attach mode: events, log file with Datadog fields, ends with the summary w
   const truth = path.join(dir, "truth.jsonl");
   const go = path.join(dir, "go");
   const log = path.join(dir, "blocks.jsonl");
-  const target = new Running(RT[0] ?? "chrt", [...RT.slice(1), py("3.13.0"), app, truth, go, "3", "120:sleep", "15:sleep", "40:busy"]);
-  const tool = new Running(process.execPath, [cliPath, String(target.pid), "-t", "30", "--json", "--log-file", log, "--service", "api", "--env", "test"]);
+  const target = new Running(RT[0] ?? "taskset", [...RT.slice(1), py("3.13.0"), app, truth, go, "3", "120:sleep", "15:sleep", "40:busy"]);
+  const tool = new Running(TOOL_CPU[0] ?? "taskset", [...TOOL_CPU.slice(1), process.execPath, cliPath, String(target.pid), "-t", "30", "--json", "--log-file", log, "--service", "api", "--env", "test"]);
   try {
     await tool.waitFor(/watching pid \d+/);
     fs.writeFileSync(go, "");

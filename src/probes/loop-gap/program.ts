@@ -52,17 +52,28 @@ export function exitProgram(maps: LoopGapMaps, o: LoopGapProgramOptions): Instru
     ...currentPidTgid(o.pidNamespace),
     mov64Reg(R6, R0), // r6 = tgid << 32 | tid (init pid namespace ids, helpers.c, or the chosen namespace's)
     ...(o.tid === undefined ? [] : [jne32Imm(R6, o.tid, "out")]),
-    // st = threads[tid]; known thread: stamp in place (keeps its flags)
-    stxW(R10, -4, R6),
-    ldMapFd(R1, maps.threads), mov64Reg(R2, R10), add64Imm(R2, -4), call(Helper.MapLookupElem),
-    jeqImm(R0, 0, "new_thread"),
-    mov64Reg(R7, R0),
-    ldxDW(R1, R7, THREAD.runStart), jneImm(R1, 0, "out"),
-    call(Helper.KtimeGetNs), stxDW(R7, THREAD.runStart, R0),
-    ja("out"),
+    ...stampWaitExit(maps, "new_thread", "out"),
     label("new_thread"),
     ...newThread(maps),
     label("out"), mov64Imm(R0, 0), exit(),
+  ];
+}
+
+/**
+ * A wait syscall returns in the thread whose ids are in r6: st = threads[tid] (key at fp-4, r7 =
+ * st), else to `untracked`; a thread in a run phase already (returning from a wait its enter
+ * program ignored, or from any syscall in raw_syscalls mode) goes to `running`; else its phase
+ * starts now (stamped in place, keeping its flags) and the code goes to "out".
+ */
+export function stampWaitExit(maps: LoopGapMaps, untracked: string, running: string): Instruction[] {
+  return [
+    stxW(R10, -4, R6),
+    ldMapFd(R1, maps.threads), mov64Reg(R2, R10), add64Imm(R2, -4), call(Helper.MapLookupElem),
+    jeqImm(R0, 0, untracked),
+    mov64Reg(R7, R0),
+    ldxDW(R1, R7, THREAD.runStart), jneImm(R1, 0, running),
+    call(Helper.KtimeGetNs), stxDW(R7, THREAD.runStart, R0),
+    ja("out"),
   ];
 }
 

@@ -22,10 +22,10 @@ import {
   add64Imm, add64Reg, and64Imm, call, exit, ja, jeq32Imm, jeqImm, jne32Imm, jneImm, label, ldMapFd, ldMapValue, ldx, ldxDW, ldxW,
   mov64Imm, mov64Reg, rsh64Imm, st, stxDW, stxW, type Instruction, type MapRef,
 } from "../../bpf/asm/insn.js";
-import { Helper, R0, R1, R2, R3, R6, R7, R8, R10, Size } from "../../bpf/asm/opcodes.js";
+import { Helper, R0, R1, R2, R3, R6, R8, R10, Size } from "../../bpf/asm/opcodes.js";
 import { RAW_SYS_ENTER_ID, RAW_SYS_REGS } from "../../bpf/raw-tracepoint.js";
-import { endPhase, epollWaitFlags, fdsetWaitFlags, newThread, type LoopGapMaps, type LoopGapProgramOptions } from "./program.js";
-import { THREAD, TID_FILTER_BYTES } from "./layout.js";
+import { endPhase, epollWaitFlags, fdsetWaitFlags, newThread, stampWaitExit, type LoopGapMaps, type LoopGapProgramOptions } from "./program.js";
+import { TID_FILTER_BYTES } from "./layout.js";
 import { TGID_FILTER_BYTES } from "./tgid-filter.js";
 import type { WaitSyscall } from "./wait-syscalls.js";
 
@@ -139,13 +139,7 @@ export function rawExitProgram(maps: RawMaps, o: LoopGapProgramOptions, arch: Ra
     // tid filter byte, then the entry
     mov64Reg(R1, R6), and64Imm(R1, TID_FILTER_BYTES - 1), ldMapValue(R2, maps.tidBits, 0), add64Reg(R2, R1), ldx(Size.B, R1, R2, 0),
     jeqImm(R1, 0, "untracked"),
-    stxW(R10, -4, R6),
-    ldMapFd(R1, maps.threads), mov64Reg(R2, R10), add64Imm(R2, -4), call(Helper.MapLookupElem),
-    jeqImm(R0, 0, "untracked"),
-    mov64Reg(R7, R0),
-    ldxDW(R1, R7, THREAD.runStart), jneImm(R1, 0, "companion"),
-    call(Helper.KtimeGetNs), stxDW(R7, THREAD.runStart, R0),
-    ja("out"),
+    ...stampWaitExit(maps, "untracked", "companion"),
     label("companion"),
     ...tailCall(maps, SLOT_EXIT),
     ja("out"),

@@ -4,7 +4,8 @@
 //   node dist/bench/loop-gap.js [--rounds 5] [--seconds 1] [--only throughput,stats,startup,rss]
 //                               [--configs none,floor,probe,detect,no-stacks,stacks]   (throughput;
 //                               "probe" = LoopGapProbe opened in this process, no CLI; "detect" =
-//                               blocksnoop --no-stacks --no-cause: detection alone)
+//                               blocksnoop --no-stacks --no-cause: detection alone; "floor/raw" and
+//                               "probe/raw": the same on raw_syscalls, see lib/floor.ts)
 import { LoopGapProbe } from "../src/probes/loop-gap/index.js";
 import { FloorProbe } from "./lib/floor.js";
 import { startCli, stopCli, CpuMeter, programsStillLoaded } from "./lib/cli.js";
@@ -21,9 +22,14 @@ const floorIds: number[] = [];
 // "probe": LoopGapProbe opened inside this process (no CLI process): the kernel-side cost alone.
 // "--no-stacks --no-cause": detection alone (the default also accounts why each block happened,
 // with programs on raw_syscalls and sched_switch/sched_wakeup: every syscall of the machine pays).
-const ALL_CONFIGS = ["none", "floor", "probe", "blocksnoop --no-stacks --no-cause", "blocksnoop --no-stacks", "blocksnoop"] as const;
+// "floor/raw", "probe/raw": the floor and the probe on raw_syscalls (the CLI's mode when causes are
+// on), each against its own floor.
+const ALL_CONFIGS = ["none", "floor", "floor/raw", "probe", "probe/raw", "blocksnoop --no-stacks --no-cause", "blocksnoop --no-stacks", "blocksnoop"] as const;
 type Config = (typeof ALL_CONFIGS)[number];
-const CONFIG_FLAG: Record<string, Config> = { none: "none", floor: "floor", probe: "probe", detect: "blocksnoop --no-stacks --no-cause", "no-stacks": "blocksnoop --no-stacks", stacks: "blocksnoop" };
+const CONFIG_FLAG: Record<string, Config> = {
+  none: "none", floor: "floor", "floor/raw": "floor/raw", probe: "probe", "probe/raw": "probe/raw",
+  detect: "blocksnoop --no-stacks --no-cause", "no-stacks": "blocksnoop --no-stacks", stacks: "blocksnoop",
+};
 const CONFIGS: readonly Config[] = flag("configs", "none,floor,detect,no-stacks,stacks")
   .split(",")
   .map((c) => {
@@ -34,20 +40,21 @@ const CONFIGS: readonly Config[] = flag("configs", "none,floor,detect,no-stacks,
 
 async function measure(target: BusyTarget, config: Config): Promise<{ r: BusyResult; waitsPerIter?: number }> {
   if (config === "none") return { r: await target.run(SECONDS) };
-  if (config === "floor") {
-    const floor = FloorProbe.open();
+  if (config === "floor" || config === "floor/raw") {
+    const floor = FloorProbe.open(config === "floor" ? "tp" : "raw");
     floorIds.push(...floor.programIds);
     try {
       const before = floor.counts().exits;
       const r = await target.run(SECONDS);
       // system-wide count: also every other process's waits, so ≥ 1 per target iteration
-      return { r, waitsPerIter: Number(floor.counts().exits - before) / r.iterations };
+      const exits = Number(floor.counts().exits - before) / r.iterations;
+      return config === "floor" ? { r, waitsPerIter: exits } : { r };
     } finally {
       floor.close();
     }
   }
-  if (config === "probe") {
-    const probe = await LoopGapProbe.open({ pids: [target.pid], thresholdNs: 100_000_000n, stats: false });
+  if (config === "probe" || config === "probe/raw") {
+    const probe = await LoopGapProbe.open({ pids: [target.pid], thresholdNs: 100_000_000n, stats: false, ...(config === "probe/raw" ? { rawSyscalls: true } : {}) });
     try {
       return { r: await target.run(SECONDS) };
     } finally {
@@ -85,6 +92,7 @@ async function throughput(): Promise<void> {
     await target.quit();
     const none = cpuRates.get("none") ?? [];
     const floor = cpuRates.get("floor") ?? [];
+    const floorRaw = cpuRates.get("floor/raw") ?? [];
     const wallNone = rates.get("none") ?? [];
     for (const c of CONFIGS) {
       const xs = cpuRates.get(c) ?? [];
@@ -95,6 +103,7 @@ async function throughput(): Promise<void> {
         spread(xs.map((x) => x / 1000), 0, "k"),
         (median(xs) / median(none)).toFixed(3),
         c === "none" || floor.length === 0 ? "–" : (median(xs) / median(floor)).toFixed(3),
+        c === "none" || floorRaw.length === 0 ? "–" : (median(xs) / median(floorRaw)).toFixed(3),
         spread(wall.map((x) => x / 1000), 0, "k"),
         (median(wall) / median(wallNone)).toFixed(3),
       ]);
@@ -102,7 +111,7 @@ async function throughput(): Promise<void> {
     console.log(`  ${kind}: wait-syscall exits seen by the floor per target iteration (system-wide): ${spread(perIter, 2)}`);
   }
   console.log(
-    table(["target", "configuration", "iterations per target CPU-s, median [min … max]", "× no tool", "× floor", "iterations/s wall, median [min … max]", "wall × no tool"], rows),
+    table(["target", "configuration", "iterations per target CPU-s, median [min … max]", "× no tool", "× floor", "× floor/raw", "iterations/s wall, median [min … max]", "wall × no tool"], rows),
   );
   console.log("  ratios are of medians. Per-CPU-second rates charge the target only for its own CPU time (the BPF programs run in it), so they resist other load; wall rates do not.");
 }

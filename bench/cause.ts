@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     const pp = new Target(["pingpong", "0"]);
     await pp.next();
     await pp.run(0.5);
-    report("unrelated pipe ping-pong (2 processes, 1 CPU): round trips", "round trips", "none", await series(["none", "detect", "detect+cause", "detect+cause/tp"], pp, idle.pid ?? 0));
+    report("unrelated pipe ping-pong (2 processes, 1 CPU): round trips", "round trips", "none", await series(["none", "detect", "detect/raw", "detect+cause", "detect+cause/tp"], pp, idle.pid ?? 0));
     pp.quit();
   } finally {
     busy.child.kill("SIGKILL");

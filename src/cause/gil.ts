@@ -35,6 +35,11 @@ export class GilObserver {
     this.#readers.set(pid, reader);
   }
 
+  /** Whether any of these threads (in a phase now) is in a futex wait of a process read here. */
+  anyWaiting(threads: readonly PhaseThread[]): boolean {
+    return threads.some((t) => t.syscallNr !== null && this.#futexNrs.has(t.syscallNr) && this.#readers.has(t.pid));
+  }
+
   /** One sampling pass over the threads in a phase now. Never throws for a bad read. */
   observe(threads: readonly PhaseThread[], nowNs: bigint): number {
     let n = 0;

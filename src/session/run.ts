@@ -143,22 +143,27 @@ function waitForEnd(o: WatchOptions, watcher: Watcher, launched: Launched | unde
     }
     if (o.discover !== undefined) return; // the host never "exits": only a signal ends discovery
     const alive = new Set(o.pids);
-    // Each target's exit wakes us through a pidfd (Linux 5.3+); the 100 ms /proc poll stays as
-    // the fallback (no pidfd_open, or a pid we cannot open).
+    // Each target's exit wakes us through a pidfd (Linux 5.3+); a 100 ms /proc poll is the fallback
+    // for the pids without one (no pidfd_open, or a pid we cannot open).
+    const polled = new Set<number>();
     for (const pid of o.pids) {
       const fd = tryPidfd(pid);
-      if (fd === undefined) continue;
+      if (fd === undefined) {
+        polled.add(pid);
+        continue;
+      }
       cleanups.push(() => closeFd(fd));
       watcher.probe.addWakeFd(fd, () => {
         if (!isAlive(pid) && alive.delete(pid)) sinks.notice(`target ${pid} exited`);
         if (alive.size === 0) resolve({ kind: "done" });
       });
     }
+    if (polled.size === 0) return;
     const poll = setInterval(() => {
-      for (const pid of alive) {
+      for (const pid of polled) {
         if (!isAlive(pid)) {
-          alive.delete(pid);
-          sinks.notice(`target ${pid} exited`);
+          polled.delete(pid);
+          if (alive.delete(pid)) sinks.notice(`target ${pid} exited`);
         }
       }
       if (alive.size === 0) resolve({ kind: "done" });

@@ -89,6 +89,7 @@ export class Watcher {
             probe,
             pids: cfg.pids,
             python: cfg.stacks, // GIL holder attribution reads the target's memory like stacks do
+            gilIdlePollMs: cfg.thresholdMs / 4,
           });
         } catch (e) {
           // e.g. a PID namespace on a kernel whose sched_switch is not a raw tracepoint (< 5.18):

@@ -35,3 +35,13 @@ test("holderDuring: the most seen holder, with the latest observation that has a
   g.observe([{ pid: 10, tid: 11, runStartNs: 1n, syscallNr: 0 }], 150n); // not in a futex: no observation
   assert.equal(g.holderDuring(10, 11, 150n, 150n, 1), null);
 });
+
+test("anyWaiting: a thread in a futex wait of a process that has a reader (what keeps the 5 ms pace)", () => {
+  const g = new GilObserver([202]);
+  g.addReader(10, reader([{ tid: 12, frames: ["hog"] }]));
+  assert.equal(g.anyWaiting([]), false);
+  assert.equal(g.anyWaiting([{ pid: 10, tid: 11, runStartNs: 1n, syscallNr: 0 }]), false, "in read(2), not a futex");
+  assert.equal(g.anyWaiting([{ pid: 10, tid: 11, runStartNs: 1n, syscallNr: null }]), false, "no syscall in progress");
+  assert.equal(g.anyWaiting([{ pid: 20, tid: 21, runStartNs: 1n, syscallNr: 202 }]), false, "a process with no reader");
+  assert.equal(g.anyWaiting([{ pid: 20, tid: 21, runStartNs: 1n, syscallNr: 0 }, { pid: 10, tid: 11, runStartNs: 1n, syscallNr: 202 }]), true);
+});

@@ -23,6 +23,11 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
   let watcher: Watcher | undefined;
   let launched: Launched | undefined;
   const cleanups: Array<() => void> = [];
+  // From here on a signal ends the session cleanly, also one that comes while the probes are
+  // being armed or right after "watching" is printed (before, a SIGINT in the 2 ms between that
+  // line and the handlers killed the tool with no summary).
+  const signals = new SessionSignals();
+  cleanups.push(() => signals.close());
   try {
     watcher = await Watcher.open(
       { pids: o.pids, tid: o.tid, thresholdMs: o.thresholdMs, stats: o.stats, histogram: o.metrics !== undefined, stacks: o.stacks, cause: o.cause, sampleIntervalMs: o.sampleIntervalMs, errorThresholdMs: o.errorThresholdMs },
@@ -38,10 +43,14 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
       sinks.notice(`metrics on http://${o.metrics.host.includes(":") ? `[${o.metrics.host}]` : o.metrics.host}:${m.address.port}/metrics`);
     }
     if (o.command.length > 0) {
-      launched = await launch(o.command, o.user);
-      w.addPid(launched.pid);
-      sinks.notice(`watching ${shortCommand(o.command)} (pid ${launched.pid}), ${describe(o)}`);
-      launched.resume();
+      if (signals.stopRequested) {
+        sinks.notice(`stopped before ${shortCommand(o.command)} was started`);
+      } else {
+        launched = await launch(o.command, o.user);
+        w.addPid(launched.pid);
+        sinks.notice(`watching ${shortCommand(o.command)} (pid ${launched.pid}), ${describe(o)}`);
+        launched.resume();
+      }
     } else if (o.discover !== undefined) {
       const what = o.discover.match === null ? "every process" : `every process matching /${o.discover.match.source}/`;
       const discovery = new Discovery({
@@ -76,7 +85,7 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
     }, 1000);
     cleanups.push(() => clearInterval(tick));
 
-    const outcome = await waitForEnd(o, w, launched, sinks, cleanups);
+    const outcome = await waitForEnd(o, w, launched, sinks, signals, cleanups);
     if (o.stats) sinks.stats(w.statsRecord()); // the final numbers, read before the maps are freed
     w.stopEvents(); // ends the event stream once what the kernel already produced is delivered
     await consumed;
@@ -115,7 +124,42 @@ function tryPidfd(pid: number): number | undefined {
   }
 }
 
-function waitForEnd(o: WatchOptions, watcher: Watcher, launched: Launched | undefined, sinks: ReturnType<typeof buildSinks>, cleanups: Array<() => void>): Promise<Outcome> {
+const SESSION_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * The session's signal handlers, installed when it starts. Until waitForEnd hands them its
+ * handler, signals are kept and then replayed in order.
+ */
+class SessionSignals {
+  readonly #pending: NodeJS.Signals[] = [];
+  #handler: ((sig: NodeJS.Signals) => void) | undefined;
+  readonly #on = (sig: NodeJS.Signals): void => {
+    if (this.#handler === undefined) this.#pending.push(sig);
+    else this.#handler(sig);
+  };
+
+  constructor() {
+    for (const sig of SESSION_SIGNALS) process.on(sig, this.#on);
+  }
+
+  /** A SIGINT or SIGTERM came before the session started waiting for its end. */
+  get stopRequested(): boolean {
+    return this.#pending.some((s) => s !== "SIGHUP");
+  }
+
+  handle(handler: (sig: NodeJS.Signals) => void): void {
+    this.#handler = handler;
+    for (const sig of this.#pending.splice(0)) handler(sig);
+  }
+
+  close(): void {
+    for (const sig of SESSION_SIGNALS) process.off(sig, this.#on);
+  }
+}
+
+function waitForEnd(
+  o: WatchOptions, watcher: Watcher, launched: Launched | undefined, sinks: ReturnType<typeof buildSinks>, sessionSignals: SessionSignals, cleanups: Array<() => void>,
+): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -133,10 +177,7 @@ function waitForEnd(o: WatchOptions, watcher: Watcher, launched: Launched | unde
       if (launched !== undefined) launched.child.kill("SIGKILL");
       resolve({ kind: "done" });
     };
-    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-      process.on(sig, onSignal);
-      cleanups.push(() => process.off(sig, onSignal));
-    }
+    sessionSignals.handle(onSignal);
     if (launched !== undefined) {
       void launched.exited.then((r) => resolve({ kind: "child-exited", code: r.code, signal: r.signal }));
       return;

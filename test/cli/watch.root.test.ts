@@ -135,6 +135,8 @@ test("SIGINT in attach mode: summary, exit 0, no BPF program left loaded", async
     // The tool's own programs, from its fd table (other processes may load programs meanwhile).
     const ours = [...new Set(programsOf(tool.pid))];
     assert.ok(ours.length >= 2, "programs are loaded while watching");
+    // At once after the line: its handlers used to be installed ~2 ms after it, and a SIGINT in
+    // between killed the tool with no summary (CI saw it; 17 of 20 in a loop).
     tool.kill("SIGINT");
     const end = await tool.exited;
     assert.equal(end.code, 0, tool.stderr);
@@ -151,6 +153,33 @@ test("SIGINT in attach mode: summary, exit 0, no BPF program left loaded", async
     assert.deepEqual(left, [], "programs still loaded 5 s after the tool exited");
   } finally {
     target.kill();
+    tool.kill();
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
+test("SIGINT while the probes are being armed in launch mode: a clean end, with the summary", async (t) => {
+  if (!requireRoot(t)) return;
+  const dir = tmpdir();
+  const ran = path.join(dir, "ran");
+  // -v prints "probes armed" before the command is launched; the SIGINT then lands either before
+  // the launch (the command is not started) or after it (forwarded to the command, which dies of
+  // it). Either way the tool ends by itself, with its summary, not killed by the signal.
+  const tool = new Running(process.execPath, [cliPath, "-v", "--", py("3.11.7"), "-c", `import time; open(${JSON.stringify(ran)}, "w").close(); time.sleep(30)`]);
+  try {
+    await tool.waitFor(/probes armed/);
+    tool.kill("SIGINT");
+    const end = await tool.exited;
+    assert.equal(end.signal, null, `killed by ${end.signal}: ${tool.stderr}`);
+    assert.match(tool.stderr, /--- blocksnoop session ---/);
+    if (/stopped before .* was started/.test(tool.stderr)) {
+      assert.equal(end.code, 0, tool.stderr);
+      assert.equal(fs.existsSync(ran), false, "the command was not started");
+    } else {
+      assert.match(tool.stderr, /watching .*python3/);
+      assert.notEqual(end.code, 0, "the command died of the forwarded SIGINT");
+    }
+  } finally {
     tool.kill();
     fs.rmSync(dir, { recursive: true });
   }

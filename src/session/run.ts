@@ -26,8 +26,9 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
   // From here on a signal ends the session cleanly, also one that comes while the probes are
   // being armed or right after "watching" is printed (before, a SIGINT in the 2 ms between that
   // line and the handlers killed the tool with no summary).
+  // They stay until every sink is closed: a second Ctrl-C during the detach (1.1 s with the wait
+  // tracepoints) must not cut the log file's last writes.
   const signals = new SessionSignals();
-  cleanups.push(() => signals.close());
   try {
     watcher = await Watcher.open(
       { pids: o.pids, tid: o.tid, thresholdMs: o.thresholdMs, stats: o.stats, histogram: o.metrics !== undefined, stacks: o.stacks, cause: o.cause, sampleIntervalMs: o.sampleIntervalMs, errorThresholdMs: o.errorThresholdMs },
@@ -93,6 +94,15 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
     sinks.summary(summary.build(Number(process.hrtime.bigint() - w.startNs) / 1e9, dropped));
     return outcome;
   } finally {
+    // Shutting down: a second Ctrl-C is ignored (the log file gets its last lines), a third quits
+    // at once (a hung close must not make the tool unkillable from the terminal).
+    const quitOnThird = (sig: NodeJS.Signals) => {
+      if (sig === "SIGHUP" || signals.stops < 3) return;
+      signals.close();
+      process.kill(process.pid, sig);
+    };
+    signals.handle(quitOnThird);
+    if (signals.stops >= 3) quitOnThird("SIGINT");
     for (const c of cleanups) c();
     if (launched !== undefined && launched.child.exitCode === null && launched.child.signalCode === null) {
       launched.child.kill("SIGKILL"); // never leave the launched command running unwatched after an error
@@ -100,7 +110,11 @@ export async function runWatch(o: WatchOptions, io: Streams, attributors?: Attri
     try {
       await watcher?.close();
     } finally {
-      await sinks.close();
+      try {
+        await sinks.close();
+      } finally {
+        signals.close();
+      }
     }
   }
 }
@@ -133,13 +147,20 @@ const SESSION_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 class SessionSignals {
   readonly #pending: NodeJS.Signals[] = [];
   #handler: ((sig: NodeJS.Signals) => void) | undefined;
+  #stops = 0;
   readonly #on = (sig: NodeJS.Signals): void => {
+    if (sig !== "SIGHUP") this.#stops++;
     if (this.#handler === undefined) this.#pending.push(sig);
     else this.#handler(sig);
   };
 
   constructor() {
     for (const sig of SESSION_SIGNALS) process.on(sig, this.#on);
+  }
+
+  /** SIGINTs and SIGTERMs received so far. */
+  get stops(): number {
+    return this.#stops;
   }
 
   /** A SIGINT or SIGTERM came before the session started waiting for its end. */

@@ -121,9 +121,9 @@ export class Watcher {
     this.probe.removePid(pid);
   }
 
-  /** Stop the kernel side (the event stream ends once drained); stacks and causes finish their last blocks. */
+  /** End the event stream with what the kernel produced so far (the probes stay attached until close()); stacks and causes finish their last blocks. */
   stopEvents(): void {
-    this.probe.close();
+    this.probe.endEvents();
   }
 
   /** Block events in kernel order; ends when close() is called. */

@@ -39,6 +39,7 @@ export class LoopGapProbe {
   readonly #retired = new Map<number, ThreadGapStats>();
   #notify: Array<() => void> = [];
   #closed = false;
+  #eventsEnded = false;
   #failure: unknown;
   readonly #pump: Promise<void>;
 
@@ -181,7 +182,19 @@ export class LoopGapProbe {
     return out.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
   }
 
-  /** Gap events in ring-buffer order; ends after close() once the queue is empty. One consumer. */
+  /**
+   * Deliver what the kernel has produced so far, then end events(); the probe stays attached
+   * (maps and counters readable) until close(). A session ends this way the moment it is asked
+   * to: detaching can take a second (14 wait tracepoints, a grace period each: bench/README.md).
+   */
+  endEvents(): void {
+    if (this.#eventsEnded) return;
+    this.#drain();
+    this.#eventsEnded = true;
+    this.#wakeConsumers();
+  }
+
+  /** Gap events in ring-buffer order; ends after endEvents() or close() once the queue is empty. One consumer. */
   async *events(): AsyncIterableIterator<GapEvent> {
     for (;;) {
       const next = this.#queue.shift();
@@ -190,7 +203,7 @@ export class LoopGapProbe {
         continue;
       }
       if (this.#failure !== undefined) throw this.#failure;
-      if (this.#closed) return;
+      if (this.#closed || this.#eventsEnded) return;
       await new Promise<void>((resolve) => this.#notify.push(resolve));
     }
   }
@@ -264,7 +277,8 @@ export class LoopGapProbe {
   }
 
   async #run(): Promise<void> {
-    while (!this.#closed) {
+    // Not after endEvents(): the ring's fd is level-triggered, and nothing would consume it.
+    while (!this.#closed && !this.#eventsEnded) {
       this.#drain(); // drain before sleeping: the kernel only wakes a consumer that caught up
       const ready = await this.#waiter.wait();
       for (const fd of ready) {
@@ -278,7 +292,7 @@ export class LoopGapProbe {
   }
 
   #drain(): void {
-    if (this.#closed || this.#parts.ring === undefined) return;
+    if (this.#closed || this.#eventsEnded || this.#parts.ring === undefined) return;
     const n = this.#parts.ring.drain((record) => this.#queue.push(decodeEvent(record, this.#parts.companionBytes)));
     if (n > 0) this.#wakeConsumers();
   }

@@ -49,6 +49,8 @@ export class StackAttribution {
     private readonly correlator: Correlator,
     private readonly schedule: ScheduleConfig,
     private readonly map: { close(): void } | null,
+    /** CLOCK_MONOTONIC when the sampler worker was running. */
+    private readonly samplingSinceNs: bigint,
   ) {}
 
   /**
@@ -96,7 +98,7 @@ export class StackAttribution {
       map = null;
       unavailable("all", `start the sampler: ${isToolError(e) ? e.chain() : String(e)}`);
     }
-    return new StackAttribution(sampler, correlator, schedule, map);
+    return new StackAttribution(sampler, correlator, schedule, map, process.hrtime.bigint());
   }
 
   /** Also sample this process (e.g. a launched child). */
@@ -104,9 +106,11 @@ export class StackAttribution {
     this.sampler?.addPid(pid);
   }
 
-  /** The stacks of one block (a kernel gap event): same pid+tid, inside [startNs, endNs]. */
-  attribute(gap: BlockWindow): Promise<Attribution> {
-    return this.correlator.attribute(gap);
+  /** The stacks of one block (a kernel gap event): same pid+tid, inside [startNs, endNs]; when there are none, why. */
+  async attribute(gap: BlockWindow): Promise<Attribution> {
+    const a = await this.correlator.attribute(gap);
+    if (a.status.kind !== "ok" || (a.stacks !== null && a.stacks.length > 0)) return a;
+    return { ...a, status: { kind: "ok", note: whyNoStack(gap, a, this.schedule, this.samplingSinceNs) } };
   }
 
   stats(): AttributionStats {
@@ -127,6 +131,24 @@ export class StackAttribution {
       this.correlator.close();
     }
   }
+}
+
+const ms = (ns: bigint): string => `${(Number(ns) / 1e6).toFixed(Number(ns) < 10_000_000 ? 2 : 0)} ms`;
+
+/**
+ * Why a block of a process whose stacks are readable has none, from what is known for certain:
+ * every read was torn, the sampler was not running yet, or the block was too short for the
+ * schedule (a new run phase is looked at within one tick, and read once it is `gate` old: the
+ * first read comes up to max(gate, tick) into a callback, then every `interval`). Else a read was
+ * due and none landed in the window (the sampler thread did not run in time).
+ */
+export function whyNoStack(gap: BlockWindow, a: Attribution, schedule: ScheduleConfig, samplingSinceNs: bigint): string {
+  if (a.torn > 0 && a.torn === a.samples) return `${a.torn === 1 ? "the only sample was" : `all ${a.torn} samples were`} torn (the stack changed while it was read)`;
+  if (gap.endNs <= samplingSinceNs + schedule.intervalNs) return "the block ended before the stack sampler was running";
+  const first = schedule.gateNs > schedule.tickNs ? schedule.gateNs : schedule.tickNs;
+  const when = `the first stack read comes up to ${ms(first)} into a callback, then every ${ms(schedule.intervalNs)}`;
+  if (gap.endNs - gap.startNs < first + schedule.intervalNs) return `too short to be sure of a sample: ${when}`;
+  return `no sample landed in it (${when})`;
 }
 
 /** Processes whose source files stay cached: discovery mode sees processes come and go. */

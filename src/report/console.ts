@@ -78,7 +78,7 @@ export function renderBlock(e: BlockEvent, o: ConsoleOptions): string {
   } else if (e.stacksStatus.kind === "unavailable") {
     lines.push(o.style.dim(`  (no Python stack: ${e.stacksStatus.reason})`));
   } else if (e.stacksStatus.kind === "ok") {
-    lines.push(o.style.dim("  (no Python stack captured)"));
+    lines.push(o.style.dim(`  (no Python stack captured${e.stacksStatus.note === undefined ? "" : `: ${e.stacksStatus.note}`})`));
   }
   return lines.join("\n") + "\n";
 }

@@ -56,6 +56,7 @@ export function eventRecord(e: BlockEvent, dropped: number): Record<string, unkn
     dropped,
   };
   if (e.stacksStatus.kind === "unavailable") rec["stacks_unavailable"] = e.stacksStatus.reason;
+  else if (e.stacksStatus.kind === "ok" && e.stacksStatus.note !== undefined) rec["stacks_unavailable"] = e.stacksStatus.note; // why this block has none
   return rec;
 }
 

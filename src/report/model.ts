@@ -23,7 +23,7 @@ export interface TaskReport {
 
 /** Why there are no stacks, when there are none. */
 export type StacksStatus =
-  | { kind: "ok" }
+  | { kind: "ok"; note?: string } // note: why a block has no stack although sampling works
   | { kind: "disabled" } // stacks not requested (e.g. --stats) or not implemented for this target
   | { kind: "unavailable"; reason: string }; // e.g. "not a Python process", "unsupported Python 3.7"
 

@@ -1,10 +1,10 @@
 // The loop-gap probe driver: configure → load → attach → consume → close.
-import { existsSync } from "node:fs";
 import { ToolError, wrap } from "../../errors.js";
 import { u32Key } from "../../bpf/map.js";
 import { FdWaiter } from "../../bpf/waiter.js";
 import { SLOT_ENTER, SLOT_EXIT, TGID_FILTER_BYTES } from "./raw-syscalls.js";
-import { COMPANION_OFFSET, COUNTERS, decodeEvent, decodeThread, decodeThreadHist, mergeTotals, THREAD_HIST, type GapEvent, type ThreadGapStats } from "./layout.js";
+import { COMPANION_OFFSET, COUNTERS, decodeEvent, decodeThread, mergeTotals, type GapEvent, type ThreadGapStats } from "./layout.js";
+import { ThreadHistograms } from "./thread-hist.js";
 import { BUCKETS, quantileFromHistogram } from "./histogram.js";
 import type { WaitSyscall } from "./syscalls.js";
 import { validateConfig, type LoopGapConfig } from "./config.js";
@@ -35,8 +35,7 @@ export class LoopGapProbe {
   readonly #waiter: FdWaiter;
   readonly #wake = new Map<number, () => void>();
   readonly #queue: GapEvent[] = [];
-  /** Final per-thread buckets of threads that exited, by tid, until their process stops being traced. */
-  readonly #retired = new Map<number, ThreadGapStats>();
+  readonly #threadHist: ThreadHistograms | undefined;
   #notify: Array<() => void> = [];
   #closed = false;
   #eventsEnded = false;
@@ -46,6 +45,7 @@ export class LoopGapProbe {
   private constructor(parts: ProbeParts, waiter: FdWaiter) {
     this.#parts = parts;
     this.#waiter = waiter;
+    this.#threadHist = parts.threadHist === undefined ? undefined : new ThreadHistograms(parts.threadHist);
     this.syscalls = parts.syscalls;
     this.followsForks = parts.followsForks;
     this.pidNamespace = parts.pidNamespace;
@@ -108,11 +108,7 @@ export class LoopGapProbe {
       const v = maps.threads.lookup(key);
       if (v !== undefined && decodeThread(v).tgid === pid) maps.threads.delete(key);
     }
-    const th = this.#parts.threadHist;
-    for (const key of th?.keys() ?? []) {
-      if (th?.lookup(key)?.readUInt32LE(THREAD_HIST.tgid) === pid) th.delete(key);
-    }
-    for (const [tid, r] of this.#retired) if (r.pid === pid) this.#retired.delete(tid);
+    this.#threadHist?.removePid(pid);
   }
 
   /**
@@ -140,19 +136,7 @@ export class LoopGapProbe {
     for (const key of targets.keys()) {
       if (!isLiveProcess(key.readUInt32LE(0)) && targets.delete(key)) n++;
     }
-    const th = this.#parts.threadHist;
-    for (const key of th?.keys() ?? []) {
-      const v = th?.lookup(key);
-      if (v === undefined) continue;
-      const tid = key.readUInt32LE(0);
-      const final = decodeThreadHist(tid, v); // a dead thread's entry no longer changes
-      if (!existsSync(`/proc/${final.pid}/task/${tid}`) && th?.delete(key) === true) {
-        this.#retired.set(tid, final);
-        n++;
-      }
-    }
-    const traced = new Set(targets.keys().map((k) => k.readUInt32LE(0)));
-    for (const [tid, r] of this.#retired) if (!traced.has(r.pid)) this.#retired.delete(tid);
+    if (this.#threadHist !== undefined) n += this.#threadHist.prune(new Set(targets.keys().map((k) => k.readUInt32LE(0))));
     return n;
   }
 
@@ -164,22 +148,8 @@ export class LoopGapProbe {
    * (until its tid is taken by a new thread, whose entry the kernel starts from zero).
    */
   threadStats(): ThreadGapStats[] {
-    const th = this.#parts.threadHist;
-    if (this.#closed || th === undefined) return [];
-    const out: ThreadGapStats[] = [];
-    const live = new Set<number>();
-    for (const key of th.keys()) {
-      const v = th.lookup(key);
-      if (v === undefined) continue;
-      const tid = key.readUInt32LE(0);
-      live.add(tid);
-      out.push(decodeThreadHist(tid, v));
-    }
-    for (const [tid, r] of this.#retired) {
-      if (live.has(tid)) this.#retired.delete(tid);
-      else out.push(r);
-    }
-    return out.sort((a, b) => a.pid - b.pid || a.tid - b.tid);
+    if (this.#closed || this.#threadHist === undefined) return [];
+    return this.#threadHist.stats();
   }
 
   /**

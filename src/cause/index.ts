@@ -75,14 +75,27 @@ export class CauseAccounting {
     this.#arch = arch;
     this.#gil = gil;
     this.armedAtNs = monotonicNs();
-    this.#pruner = setInterval(() => probe.prune(), PRUNE_MS);
+    // Both timers are best effort: a map read that fails (never seen) stops that timer rather than
+    // ending the session with an uncaught exception; detection and the accounting go on.
+    this.#pruner = setInterval(() => {
+      try {
+        probe.prune();
+      } catch {
+        clearInterval(this.#pruner);
+      }
+    }, PRUNE_MS);
     this.#pruner.unref();
     if (gil !== undefined) {
       let fastUntilNs = 0n;
       const look = () => {
         if (this.#closed) return;
         const now = monotonicNs();
-        const threads = probe.phaseThreads();
+        let threads;
+        try {
+          threads = probe.phaseThreads();
+        } catch {
+          return; // no GIL holders from here on (blocks still say how long they waited)
+        }
         gil.observe(threads, now);
         if (gil.anyWaiting(threads)) fastUntilNs = now + BigInt(GIL_FAST_HOLD_MS) * 1_000_000n;
         this.#timer = setTimeout(look, now < fastUntilNs ? GIL_POLL_MS : idlePollMs);
